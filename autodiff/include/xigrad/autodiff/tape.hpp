@@ -1,0 +1,201 @@
+#pragma once
+// The tape: a Wengert list of the nodes ξ1, ξ2, … recorded on one thread, in recording order.
+//
+// Storage. Every recorded value owns one or more adjoint *slots*: a scalar node one, a tensor
+// node of n elements n consecutive ones; slot 0 is a sink that constants point to, so the reverse
+// sweep never branches on "is this a constant". Per scalar slot the tape keeps the op code (and,
+// unless values are turned off, the value); per recorded operand its local partial and input
+// slot, stored at record time so the reverse sweep is one tight loop (the approach of Adept and
+// CoDiPack); folded constants go to their own stream. Tensor nodes keep their values and saved
+// intermediates in an arena. `clear()` forgets the nodes but keeps every buffer's capacity.
+//
+// Threads. Each thread records on its own current tape (a thread's default tape, or one made
+// current with Tape::Scope). A Var remembers the generation of the tape it was recorded on, so
+// using it after `clear()` or on another thread's tape is reported as a TapeError.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <xigrad/autodiff/detail/buffer.hpp>
+#include <xigrad/autodiff/error.hpp>
+#include <xigrad/autodiff/op_table.hpp>
+#include <xigrad/autodiff/tensor_op.hpp>
+
+namespace xi {
+
+class Var;
+class Tensor;
+class Tape;
+namespace detail {
+struct ParamData;
+inline thread_local Tape* t_current_tape = nullptr;
+Tape& make_thread_default_tape();
+}  // namespace detail
+
+/// Bytes the tape holds, for reporting (see bench/).
+struct TapeMemory {
+  std::size_t slots = 0;           // adjoint slots in use
+  std::size_t scalar_nodes = 0;    // recorded scalar nodes
+  std::size_t operands = 0;        // recorded scalar operands
+  std::size_t scalar_bytes = 0;    // bytes used by scalar nodes and operands
+  std::size_t tensor_nodes = 0;
+  std::size_t arena_bytes = 0;     // bytes of tensor values and saved data in use
+  std::size_t reserved_bytes = 0;  // capacity held by every buffer
+};
+
+class Tape {
+ public:
+  Tape();
+  ~Tape();
+  Tape(const Tape&) = delete;
+  Tape& operator=(const Tape&) = delete;
+
+  /// The tape this thread records on.
+  static Tape& current() {
+    Tape* t = detail::t_current_tape;
+    return t != nullptr ? *t : detail::make_thread_default_tape();
+  }
+
+  /// Makes a tape current on this thread for the scope's lifetime (restoring the previous one).
+  class Scope {
+   public:
+    explicit Scope(Tape& tape) noexcept : previous_(detail::t_current_tape) {
+      detail::t_current_tape = &tape;
+    }
+    ~Scope() { detail::t_current_tape = previous_; }
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    Tape* previous_;
+  };
+
+  /// Forgets every node (all Vars and Tensors of this tape become invalid) and keeps capacity.
+  void clear() noexcept;
+
+  /// Whether scalar node values are recorded (default true). They are needed by explain,
+  /// node-level checks and the Hessian sweep; turning them off saves 8 bytes per scalar node.
+  void set_keep_values(bool keep) noexcept { keep_values_ = keep; }
+  bool keep_values() const noexcept { return keep_values_; }
+
+  /// Number of adjoint slots in use (slot 0 is the constant sink).
+  std::size_t slot_count() const noexcept { return n_slots_; }
+  /// Generation of this tape's current recording; changes at every clear().
+  std::uint32_t generation() const noexcept { return gen_; }
+  TapeMemory memory() const noexcept;
+
+  // ---------------------------------------------------------------- recording (internal API)
+  bool recording() const noexcept { return no_grad_depth_ == 0; }
+
+  /// Checks that a value recorded with generation `gen` at `slot` belongs to this tape's
+  /// current recording; constants (slot 0) always do.
+  void check(Index slot, std::uint32_t gen) const {
+    if (slot != 0 && gen != gen_) throw_foreign(gen);
+  }
+
+  Index push_leaf(double value);
+  Index push_constant(double value);
+  Index push_unary(Op op, double value, double partial, Index a) {
+    reserve_scalar(1, 1);
+    partial_[n_operands_] = partial;
+    input_[n_operands_] = a;
+    ++n_operands_;
+    return push_node(op, value);
+  }
+  Index push_binary(Op op, double value, double pa, Index a, double pb, Index b) {
+    reserve_scalar(2, 1);
+    partial_[n_operands_] = pa;
+    input_[n_operands_] = a;
+    partial_[n_operands_ + 1] = pb;
+    input_[n_operands_ + 1] = b;
+    n_operands_ += 2;
+    return push_node(op, value);
+  }
+  void push_const(double c) {
+    consts_.reserve(n_consts_ + 1, n_consts_);
+    consts_[n_consts_++] = c;
+  }
+
+  /// Reserves `size` slots for a tensor node and returns it to be filled in; its value array is
+  /// allocated in the arena.
+  TensorNode& push_tensor(const TensorOp& op, Shape shape);
+  detail::Arena& arena() noexcept { return arena_; }
+
+  /// Records a parameter as a leaf of this recording (once per recording) and returns its slot.
+  Index register_parameter(const std::shared_ptr<detail::ParamData>& p);
+  /// Names a leaf for explain / to_dot.
+  void name_leaf(Index slot, std::string name);
+
+  // ---------------------------------------------------------------- reading (internal API)
+  Op op_at(Index slot) const noexcept { return static_cast<Op>(op_[slot]); }
+  /// The recorded value at a slot (scalar node, leaf, or an element of a tensor node).
+  double value_at(Index slot) const;
+  /// The tensor node that owns a slot, or null for a scalar slot.
+  const TensorNode* tensor_at(Index slot) const noexcept;
+  const std::vector<TensorNode>& tensor_nodes() const noexcept { return tensors_; }
+  const std::string* leaf_name(Index slot) const noexcept;
+
+  // Raw views used by the sweeps in backward.cpp / higher_order.cpp / explain.cpp.
+  const std::uint8_t* op_codes() const noexcept { return op_.data(); }
+  const double* partials() const noexcept { return partial_.data(); }
+  const Index* inputs() const noexcept { return input_.data(); }
+  const double* consts() const noexcept { return consts_.data(); }
+  const double* values() const noexcept { return value_.data(); }
+  std::size_t operand_count() const noexcept { return n_operands_; }
+  std::size_t const_count() const noexcept { return n_consts_; }
+
+  /// Adjoints of the last backward pass on this recording (size slot_count()).
+  const double* adjoints() const noexcept { return adjoint_.data(); }
+  bool has_adjoints() const noexcept { return adjoints_valid_; }
+  double* prepare_adjoints();  // zeroed, sized slot_count()
+  void mark_adjoints_valid() noexcept { adjoints_valid_ = true; }
+  /// Parameters recorded as leaves, with their first slot.
+  const std::vector<std::pair<std::shared_ptr<detail::ParamData>, Index>>& parameters()
+      const noexcept {
+    return params_;
+  }
+
+  // no_grad bookkeeping (see NoGrad in var.hpp)
+  void enter_no_grad() noexcept { ++no_grad_depth_; }
+  void leave_no_grad() noexcept { --no_grad_depth_; }
+
+ private:
+  void reserve_scalar(std::size_t operands, std::size_t slots) {
+    if (n_operands_ + operands > partial_.capacity()) grow_operands(n_operands_ + operands);
+    if (n_slots_ + slots > op_.capacity()) grow_slots(n_slots_ + slots);
+  }
+  Index push_node(Op op, double value) {
+    const Index s = n_slots_++;
+    op_[s] = static_cast<std::uint8_t>(op);
+    if (keep_values_) value_[s] = value;
+    adjoints_valid_ = false;
+    return s;
+  }
+  void grow_operands(std::size_t n);
+  void grow_slots(std::size_t n);
+  [[noreturn]] void throw_foreign(std::uint32_t gen) const;
+
+  detail::Buffer<std::uint8_t> op_;
+  detail::Buffer<double> value_;
+  detail::Buffer<double> partial_;
+  detail::Buffer<Index> input_;
+  detail::Buffer<double> consts_;
+  detail::Buffer<double> adjoint_;
+  std::size_t n_slots_ = 1;
+  std::size_t n_operands_ = 0;
+  std::size_t n_consts_ = 0;
+  std::vector<TensorNode> tensors_;
+  detail::Arena arena_;
+  std::vector<std::pair<std::shared_ptr<detail::ParamData>, Index>> params_;
+  std::vector<std::pair<Index, std::string>> leaf_names_;
+  std::uint32_t gen_;
+  int no_grad_depth_ = 0;
+  bool keep_values_ = true;
+  bool adjoints_valid_ = false;
+};
+
+}  // namespace xi

@@ -1,0 +1,126 @@
+// The first-order reverse sweep: nodes in reverse recording order; scalar runs are one tight loop
+// over the stored partials, tensor nodes call their vector–Jacobian rule.
+
+#include <xigrad/autodiff/grad.hpp>
+
+#include <fmt/format.h>
+
+#include <xigrad/autodiff/explain.hpp>
+
+namespace xi {
+
+void reverse_sweep(const Tape& tape, double* adj, Index from_slot) {
+  const std::uint8_t* op = tape.op_codes();
+  const double* partial = tape.partials();
+  const Index* input = tape.inputs();
+  std::size_t k = tape.operand_count();
+  const auto& tensors = tape.tensor_nodes();
+  Index hi = static_cast<Index>(tape.slot_count());  // sweep slots below hi
+
+  // Nodes recorded after the output cannot contribute: skip them, moving the operand cursor.
+  auto t = tensors.rbegin();
+  for (; t != tensors.rend() && t->slot > from_slot; ++t) {
+    for (Index n = hi; n-- > t->slot + t->shape.size();) k -= kArity[op[n]];
+    hi = t->slot;
+  }
+  Index stop = from_slot + 1;
+  if (t != tensors.rend() && from_slot < t->slot + t->shape.size()) {
+    stop = static_cast<Index>(t->slot + t->shape.size());  // the output is inside this tensor
+  }
+  for (Index n = hi; n-- > stop;) k -= kArity[op[n]];
+  hi = stop;
+
+  for (;; ++t) {
+    const Index lo = t == tensors.rend() ? 1 : static_cast<Index>(t->slot + t->shape.size());
+    for (Index n = hi; n-- > lo;) {
+      const unsigned arity = kArity[op[n]];
+      k -= arity;
+      const double a = adj[n];
+      if (arity == 1) {
+        adj[input[k]] += partial[k] * a;
+      } else if (arity == 2) {
+        adj[input[k]] += partial[k] * a;
+        adj[input[k + 1]] += partial[k + 1] * a;
+      }
+    }
+    if (t == tensors.rend()) break;
+    t->op->vjp(*t, VjpArgs{adj + t->slot, adj});
+    hi = t->slot;
+  }
+}
+
+namespace {
+
+Tape& tape_of(const Var& L, const char* what) {
+  Tape& tape = Tape::current();
+  if (L.is_constant()) {
+    throw TapeError(fmt::format(
+        "{}: the output is a constant (it depends on no variable, or was computed under NoGrad)",
+        what));
+  }
+  tape.check(L.slot(), L.generation());
+  return tape;
+}
+
+double* sweep_from(Tape& tape, const Var& L) {
+  double* adj = tape.prepare_adjoints();
+  adj[L.slot()] = 1.0;
+  reverse_sweep(tape, adj, L.slot());
+  adj[0] = 0.0;  // the constant sink
+  tape.mark_adjoints_valid();
+  return adj;
+}
+
+}  // namespace
+
+void backward(const Var& L, bool check_finite) {
+  Tape& tape = tape_of(L, "backward");
+  const double* adj = sweep_from(tape, L);
+  if (check_finite) throw_if_not_finite(tape, L);
+  for (const auto& [p, slot] : tape.parameters()) {
+    double* g = p->grad.data();
+    const std::size_t n = p->shape.size();
+    for (std::size_t i = 0; i < n; ++i) g[i] += adj[slot + i];
+  }
+}
+
+double grad(const Var& L, const Var& x) {
+  Tape& tape = tape_of(L, "grad");
+  if (x.is_constant()) return 0.0;
+  tape.check(x.slot(), x.generation());
+  return sweep_from(tape, L)[x.slot()];
+}
+
+std::vector<double> grad(const Var& L, std::span<const Var> xs) {
+  Tape& tape = tape_of(L, "grad");
+  for (const Var& x : xs) tape.check(x.slot(), x.generation());
+  const double* adj = sweep_from(tape, L);
+  std::vector<double> out;
+  out.reserve(xs.size());
+  for (const Var& x : xs) out.push_back(x.is_constant() ? 0.0 : adj[x.slot()]);
+  return out;
+}
+
+Matrix grad(const Var& L, const Tensor& x) {
+  Tape& tape = tape_of(L, "grad");
+  x.check(tape);
+  sweep_from(tape, L);
+  return x.adjoint();
+}
+
+ValueAndGradient value_and_grad(const ScalarFunction& f, const Vector& x) {
+  Tape tape;
+  Tape::Scope scope(tape);
+  const Tensor xv = variable(x, "x");
+  const Var L = f(xv);
+  ValueAndGradient out;
+  out.value = L.value();
+  out.gradient = Vector::Zero(x.size());
+  if (L.is_constant()) return out;
+  tape.check(L.slot(), L.generation());
+  const double* adj = sweep_from(tape, L);
+  for (Eigen::Index i = 0; i < x.size(); ++i) out.gradient[i] = adj[xv.slot() + i];
+  return out;
+}
+
+}  // namespace xi

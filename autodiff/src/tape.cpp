@@ -1,0 +1,214 @@
+#include <xigrad/autodiff/tape.hpp>
+
+#include <algorithm>
+#include <atomic>
+
+#include <fmt/format.h>
+
+#include <xigrad/autodiff/parameter.hpp>
+#include <xigrad/autodiff/var.hpp>
+
+namespace xi {
+namespace {
+
+// Generations identify one recording of one tape. They come from a single counter so that no
+// two recordings of any tapes share one; this is an id source, not state anyone reads.
+std::uint32_t next_generation() {
+  static std::atomic<std::uint32_t> counter{0};
+  std::uint32_t g = counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (g == 0) g = counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  return g;
+}
+
+}  // namespace
+
+namespace detail {
+Tape& make_thread_default_tape() {
+  thread_local std::unique_ptr<Tape> tape;
+  if (!tape) tape = std::make_unique<Tape>();
+  t_current_tape = tape.get();
+  return *tape;
+}
+}  // namespace detail
+
+Tape::Tape() : gen_(next_generation()) {
+  op_.reserve(1, 0);
+  value_.reserve(1, 0);
+  op_[0] = static_cast<std::uint8_t>(Op::leaf);
+  value_[0] = 0.0;
+}
+
+Tape::~Tape() {
+  if (detail::t_current_tape == this) detail::t_current_tape = nullptr;
+}
+
+void Tape::clear() noexcept {
+  n_slots_ = 1;
+  n_operands_ = 0;
+  n_consts_ = 0;
+  tensors_.clear();
+  arena_.reset();
+  params_.clear();
+  leaf_names_.clear();
+  adjoints_valid_ = false;
+  gen_ = next_generation();
+}
+
+void Tape::grow_operands(std::size_t n) {
+  partial_.reserve(n, n_operands_);
+  input_.reserve(n, n_operands_);
+}
+
+void Tape::grow_slots(std::size_t n) {
+  op_.reserve(n, n_slots_);
+  value_.reserve(n, n_slots_);
+}
+
+void Tape::throw_foreign(std::uint32_t gen) const {
+  throw TapeError(fmt::format(
+      "a value from another recording was used (its tape generation is {}, this thread's tape "
+      "is at {}): the tape was cleared since it was computed, or it belongs to another "
+      "thread's tape",
+      gen, gen_));
+}
+
+Index Tape::push_leaf(double value) {
+  reserve_scalar(0, 1);
+  return push_node(Op::leaf, value);
+}
+
+Index Tape::push_constant(double value) {
+  reserve_scalar(0, 1);
+  const bool keep = keep_values_;
+  keep_values_ = true;  // a constant's value is its whole meaning: always kept
+  const Index s = push_node(Op::constant, value);
+  keep_values_ = keep;
+  return s;
+}
+
+TensorNode& Tape::push_tensor(const TensorOp& op, Shape shape) {
+  const std::size_t n = shape.size();
+  reserve_scalar(0, n);
+  TensorNode node;
+  node.op = &op;
+  node.slot = static_cast<Index>(n_slots_);
+  node.shape = shape;
+  node.value = arena_.allocate<double>(n);
+  op_[n_slots_] = static_cast<std::uint8_t>(Op::tensor);
+  n_slots_ += n;
+  adjoints_valid_ = false;
+  tensors_.push_back(node);
+  return tensors_.back();
+}
+
+Index Tape::register_parameter(const std::shared_ptr<detail::ParamData>& p) {
+  if (p->gen == gen_ && p->tape == this) return p->slot;
+  const Index n = static_cast<Index>(p->value.size());
+  reserve_scalar(0, n);
+  const Index slot = static_cast<Index>(n_slots_);
+  // A parameter is a leaf of n slots; its values stay in the parameter (not copied).
+  for (Index i = 0; i < n; ++i) {
+    op_[slot + i] = static_cast<std::uint8_t>(Op::leaf);
+    if (keep_values_) value_[slot + i] = p->value.data()[i];
+  }
+  n_slots_ += n;
+  adjoints_valid_ = false;
+  p->gen = gen_;
+  p->tape = this;
+  p->slot = slot;
+  params_.emplace_back(p, slot);
+  return slot;
+}
+
+void Tape::name_leaf(Index slot, std::string name) {
+  leaf_names_.emplace_back(slot, std::move(name));
+}
+
+const std::string* Tape::leaf_name(Index slot) const noexcept {
+  for (const auto& [s, name] : leaf_names_) {
+    if (s == slot) return &name;
+  }
+  return nullptr;
+}
+
+const TensorNode* Tape::tensor_at(Index slot) const noexcept {
+  auto it = std::upper_bound(tensors_.begin(), tensors_.end(), slot,
+                             [](Index s, const TensorNode& n) { return s < n.slot; });
+  if (it == tensors_.begin()) return nullptr;
+  --it;
+  return slot < it->slot + it->shape.size() ? &*it : nullptr;
+}
+
+double Tape::value_at(Index slot) const {
+  if (slot == 0 || slot >= n_slots_) {
+    throw TapeError(fmt::format("slot {} is not a recorded value", slot));
+  }
+  if (const TensorNode* t = tensor_at(slot)) return t->value[slot - t->slot];
+  if (!keep_values_ && op_at(slot) != Op::constant) {
+    throw TapeError(
+        "this tape does not keep scalar values (Tape::set_keep_values(false)); record again "
+        "with values kept to explain, check or differentiate twice");
+  }
+  return value_[slot];
+}
+
+double* Tape::prepare_adjoints() {
+  adjoint_.reserve(n_slots_, 0);
+  std::fill_n(adjoint_.data(), n_slots_, 0.0);
+  return adjoint_.data();
+}
+
+TapeMemory Tape::memory() const noexcept {
+  TapeMemory m;
+  m.slots = n_slots_;
+  m.operands = n_operands_;
+  m.tensor_nodes = tensors_.size();
+  std::size_t tensor_slots = 0;
+  for (const auto& t : tensors_) tensor_slots += t.shape.size();
+  m.scalar_nodes = n_slots_ - 1 - tensor_slots;
+  const std::size_t per_slot = sizeof(std::uint8_t) + (keep_values_ ? sizeof(double) : 0);
+  m.scalar_bytes = m.scalar_nodes * per_slot + n_operands_ * (sizeof(double) + sizeof(Index)) +
+                   n_consts_ * sizeof(double);
+  m.arena_bytes = arena_.bytes_used();
+  m.reserved_bytes = op_.capacity() * sizeof(std::uint8_t) + value_.capacity() * sizeof(double) +
+                     partial_.capacity() * sizeof(double) + input_.capacity() * sizeof(Index) +
+                     consts_.capacity() * sizeof(double) + adjoint_.capacity() * sizeof(double) +
+                     arena_.bytes_reserved() + tensors_.capacity() * sizeof(TensorNode);
+  return m;
+}
+
+// ------------------------------------------------------------------ Var helpers
+
+Var variable(double value) {
+  Tape& t = Tape::current();
+  return Var::recorded(value, t.push_leaf(value), t.generation());
+}
+
+Var variable(double value, std::string name) {
+  Tape& t = Tape::current();
+  const Index s = t.push_leaf(value);
+  t.name_leaf(s, std::move(name));
+  return Var::recorded(value, s, t.generation());
+}
+
+Var detail::record_constant_leaf(double value) {
+  Tape& t = Tape::current();
+  return Var::recorded(value, t.push_constant(value), t.generation());
+}
+
+Var clamp(const Var& a, double lo, double hi) {
+  if (!(lo <= hi)) throw Error(fmt::format("clamp: lower bound {} exceeds upper bound {}", lo, hi));
+  return detail::unary_c<ops::Clamp>(a, lo, hi);
+}
+
+double Var::adjoint() const {
+  if (is_constant()) return 0.0;
+  const Tape& t = Tape::current();
+  t.check(slot_, gen_);
+  if (!t.has_adjoints()) {
+    throw TapeError("adjoint(): no backward pass has run on this recording since it changed");
+  }
+  return t.adjoints()[slot_];
+}
+
+}  // namespace xi

@@ -10,7 +10,7 @@
 namespace xi {
 
 void reverse_sweep(const Tape& tape, double* adj, Index from_slot) {
-  const std::uint8_t* op = tape.op_codes();
+  const Op* op = tape.op_codes();
   const double* partial = tape.partials();
   const Index* input = tape.inputs();
   std::size_t k = tape.operand_count();
@@ -20,20 +20,20 @@ void reverse_sweep(const Tape& tape, double* adj, Index from_slot) {
   // Nodes recorded after the output cannot contribute: skip them, moving the operand cursor.
   auto t = tensors.rbegin();
   for (; t != tensors.rend() && t->slot > from_slot; ++t) {
-    for (Index n = hi; n-- > t->slot + t->shape.size();) k -= kArity[op[n]];
+    for (Index n = hi; n-- > t->slot + t->shape.size();) k -= kArity[static_cast<std::size_t>(op[n])];
     hi = t->slot;
   }
   Index stop = from_slot + 1;
   if (t != tensors.rend() && from_slot < t->slot + t->shape.size()) {
     stop = static_cast<Index>(t->slot + t->shape.size());  // the output is inside this tensor
   }
-  for (Index n = hi; n-- > stop;) k -= kArity[op[n]];
+  for (Index n = hi; n-- > stop;) k -= kArity[static_cast<std::size_t>(op[n])];
   hi = stop;
 
   for (;; ++t) {
     const Index lo = t == tensors.rend() ? 1 : static_cast<Index>(t->slot + t->shape.size());
     for (Index n = hi; n-- > lo;) {
-      const unsigned arity = kArity[op[n]];
+      const unsigned arity = kArity[static_cast<std::size_t>(op[n])];
       k -= arity;
       const double a = adj[n];
       if (arity == 1) {

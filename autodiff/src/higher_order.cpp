@@ -28,7 +28,7 @@ struct Recording {
 
 // Forward tangent sweep: tangents (slots × K), leaf rows already seeded.
 void tangent_sweep(const Tape& tape, double* T, std::size_t K) {
-  const std::uint8_t* op = tape.op_codes();
+  const Op* op = tape.op_codes();
   const double* partial = tape.partials();
   const Index* input = tape.inputs();
   const auto& tensors = tape.tensor_nodes();
@@ -42,7 +42,7 @@ void tangent_sweep(const Tape& tape, double* T, std::size_t K) {
       ++t;
       continue;
     }
-    const unsigned arity = kArity[op[s]];
+    const unsigned arity = kArity[static_cast<std::size_t>(op[s])];
     double* out = T + std::size_t{s} * K;
     if (arity > 0) {
       std::fill_n(out, K, 0.0);
@@ -60,7 +60,7 @@ void tangent_sweep(const Tape& tape, double* T, std::size_t K) {
 // Reverse second-order adjoint sweep: B (slots × K) seeded at the output (zero for a scalar
 // output's ȳ̇), adj the first-order adjoints.
 void soa_sweep(const Tape& tape, const double* adj, const double* T, double* B, std::size_t K) {
-  const std::uint8_t* op = tape.op_codes();
+  const Op* op = tape.op_codes();
   const double* partial = tape.partials();
   const Index* input = tape.inputs();
   const double* consts = tape.consts();
@@ -71,10 +71,10 @@ void soa_sweep(const Tape& tape, const double* adj, const double* T, double* B, 
   for (auto t = tensors.rbegin();; ++t) {
     const Index lo = t == tensors.rend() ? 1 : static_cast<Index>(t->slot + t->shape.size());
     for (Index n = hi; n-- > lo;) {
-      const Op code = static_cast<Op>(op[n]);
-      const unsigned arity = kArity[op[n]];
+      const Op code = op[n];
+      const unsigned arity = kArity[static_cast<std::size_t>(op[n])];
       k -= arity;
-      c -= kConsts[op[n]];
+      c -= kConsts[static_cast<std::size_t>(op[n])];
       if (arity == 0) continue;
       const double ybar = adj[n];
       const double* ybd = B + std::size_t{n} * K;

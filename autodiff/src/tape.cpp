@@ -34,7 +34,7 @@ Tape& make_thread_default_tape() {
 Tape::Tape() : gen_(next_generation()) {
   op_.reserve(1, 0);
   value_.reserve(1, 0);
-  op_[0] = static_cast<std::uint8_t>(Op::leaf);
+  op_[0] = Op::leaf;
   value_[0] = 0.0;
 }
 
@@ -50,18 +50,16 @@ void Tape::clear() noexcept {
   arena_.reset();
   params_.clear();
   leaf_names_.clear();
-  adjoints_valid_ = false;
+  adjoint_slots_ = 0;
   gen_ = next_generation();
 }
 
-void Tape::grow_operands(std::size_t n) {
-  partial_.reserve(n, n_operands_);
-  input_.reserve(n, n_operands_);
-}
-
-void Tape::grow_slots(std::size_t n) {
-  op_.reserve(n, n_slots_);
-  value_.reserve(n, n_slots_);
+void Tape::grow(std::size_t operands, std::size_t slots, std::size_t consts) {
+  partial_.reserve(n_operands_ + operands, n_operands_);
+  input_.reserve(n_operands_ + operands, n_operands_);
+  op_.reserve(n_slots_ + slots, n_slots_);
+  value_.reserve(n_slots_ + slots, n_slots_);
+  consts_.reserve(n_consts_ + consts, n_consts_);
 }
 
 void Tape::throw_foreign(std::uint32_t gen) const {
@@ -73,12 +71,12 @@ void Tape::throw_foreign(std::uint32_t gen) const {
 }
 
 Index Tape::push_leaf(double value) {
-  reserve_scalar(0, 1);
+  reserve_scalar(0, 1, 0);
   return push_node(Op::leaf, value);
 }
 
 Index Tape::push_constant(double value) {
-  reserve_scalar(0, 1);
+  reserve_scalar(0, 1, 0);
   const bool keep = keep_values_;
   keep_values_ = true;  // a constant's value is its whole meaning: always kept
   const Index s = push_node(Op::constant, value);
@@ -88,15 +86,14 @@ Index Tape::push_constant(double value) {
 
 TensorNode& Tape::push_tensor(const TensorOp& op, Shape shape) {
   const std::size_t n = shape.size();
-  reserve_scalar(0, n);
+  reserve_scalar(0, n, 0);
   TensorNode node;
   node.op = &op;
   node.slot = static_cast<Index>(n_slots_);
   node.shape = shape;
   node.value = arena_.allocate<double>(n);
-  op_[n_slots_] = static_cast<std::uint8_t>(Op::tensor);
+  op_[n_slots_] = Op::tensor;
   n_slots_ += n;
-  adjoints_valid_ = false;
   tensors_.push_back(node);
   return tensors_.back();
 }
@@ -104,15 +101,14 @@ TensorNode& Tape::push_tensor(const TensorOp& op, Shape shape) {
 Index Tape::register_parameter(const std::shared_ptr<detail::ParamData>& p) {
   if (p->gen == gen_ && p->tape == this) return p->slot;
   const Index n = static_cast<Index>(p->value.size());
-  reserve_scalar(0, n);
+  reserve_scalar(0, n, 0);
   const Index slot = static_cast<Index>(n_slots_);
   // A parameter is a leaf of n slots; its values stay in the parameter (not copied).
   for (Index i = 0; i < n; ++i) {
-    op_[slot + i] = static_cast<std::uint8_t>(Op::leaf);
+    op_[slot + i] = Op::leaf;
     if (keep_values_) value_[slot + i] = p->value.data()[i];
   }
   n_slots_ += n;
-  adjoints_valid_ = false;
   p->gen = gen_;
   p->tape = this;
   p->slot = slot;
@@ -166,11 +162,11 @@ TapeMemory Tape::memory() const noexcept {
   std::size_t tensor_slots = 0;
   for (const auto& t : tensors_) tensor_slots += t.shape.size();
   m.scalar_nodes = n_slots_ - 1 - tensor_slots;
-  const std::size_t per_slot = sizeof(std::uint8_t) + (keep_values_ ? sizeof(double) : 0);
+  const std::size_t per_slot = sizeof(Op) + (keep_values_ ? sizeof(double) : 0);
   m.scalar_bytes = m.scalar_nodes * per_slot + n_operands_ * (sizeof(double) + sizeof(Index)) +
                    n_consts_ * sizeof(double);
   m.arena_bytes = arena_.bytes_used();
-  m.reserved_bytes = op_.capacity() * sizeof(std::uint8_t) + value_.capacity() * sizeof(double) +
+  m.reserved_bytes = op_.capacity() * sizeof(Op) + value_.capacity() * sizeof(double) +
                      partial_.capacity() * sizeof(double) + input_.capacity() * sizeof(Index) +
                      consts_.capacity() * sizeof(double) + adjoint_.capacity() * sizeof(double) +
                      arena_.bytes_reserved() + tensors_.capacity() * sizeof(TensorNode);

@@ -51,6 +51,13 @@ inline double sigmoid_slope(double a) {
   return e * r * r;
 }
 
+// 1 − tanh(a)² = sech²(a), accurate in both tails.
+inline double tanh_slope(double a) {
+  const double e = std::exp(-2.0 * std::abs(a));
+  const double r = 1.0 / (1.0 + e);
+  return 4.0 * e * r * r;
+}
+
 // ---------------------------------------------------------------- unary ops
 // value(a, c, d) · d1(a, y, c, d) = ∂y/∂a · d2(a, y, c, d) = ∂²y/∂a²
 
@@ -179,8 +186,12 @@ struct Tanh {
                                     kink = "";
   static constexpr int n_consts = 0;
   static double value(double a, double = 0, double = 0) { return std::tanh(a); }
-  static double d1(double, double y, double = 0, double = 0) { return 1.0 - y * y; }
-  static double d2(double, double y, double = 0, double = 0) { return -2.0 * y * (1.0 - y * y); }
+  // 1 − tanh(a)² computed as sech²(a) = 4e/(1+e)², e = exp(−2|a|): 1 − y·y keeps no digits once
+  // y rounds towards ±1 (|a| ≳ 10).
+  static double d1(double a, double, double = 0, double = 0) { return tanh_slope(a); }
+  static double d2(double a, double y, double = 0, double = 0) {
+    return -2.0 * y * tanh_slope(a);
+  }
 };
 
 // Stable: σ(a) = 1/(1+e^{-|a|}) or e^{-|a|}/(1+e^{-|a|}); σ' = σ(a)σ(−a) from e^{-|a|}.

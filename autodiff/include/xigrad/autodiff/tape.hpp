@@ -100,24 +100,39 @@ class Tape {
   Index push_leaf(double value);
   Index push_constant(double value);
   Index push_unary(Op op, double value, double partial, Index a) {
-    reserve_scalar(1, 1);
+    reserve_scalar(1, 1, 0);
+    partial_[n_operands_] = partial;
+    input_[n_operands_] = a;
+    ++n_operands_;
+    return push_node(op, value);
+  }
+  /// A unary node with one or two folded constants.
+  Index push_unary_c(Op op, double value, double partial, Index a, double c) {
+    reserve_scalar(1, 1, 1);
+    consts_[n_consts_++] = c;
+    partial_[n_operands_] = partial;
+    input_[n_operands_] = a;
+    ++n_operands_;
+    return push_node(op, value);
+  }
+  Index push_unary_cc(Op op, double value, double partial, Index a, double c, double d) {
+    reserve_scalar(1, 1, 2);
+    consts_[n_consts_] = c;
+    consts_[n_consts_ + 1] = d;
+    n_consts_ += 2;
     partial_[n_operands_] = partial;
     input_[n_operands_] = a;
     ++n_operands_;
     return push_node(op, value);
   }
   Index push_binary(Op op, double value, double pa, Index a, double pb, Index b) {
-    reserve_scalar(2, 1);
+    reserve_scalar(2, 1, 0);
     partial_[n_operands_] = pa;
     input_[n_operands_] = a;
     partial_[n_operands_ + 1] = pb;
     input_[n_operands_ + 1] = b;
     n_operands_ += 2;
     return push_node(op, value);
-  }
-  void push_const(double c) {
-    consts_.reserve(n_consts_ + 1, n_consts_);
-    consts_[n_consts_++] = c;
   }
 
   /// Reserves `size` slots for a tensor node and returns it to be filled in; its value array is
@@ -131,7 +146,7 @@ class Tape {
   void name_leaf(Index slot, std::string name);
 
   // ---------------------------------------------------------------- reading (internal API)
-  Op op_at(Index slot) const noexcept { return static_cast<Op>(op_[slot]); }
+  Op op_at(Index slot) const noexcept { return op_[slot]; }
   /// The recorded value at a slot (scalar node, leaf, or an element of a tensor node).
   double value_at(Index slot) const;
   /// The tensor node that owns a slot, or null for a scalar slot.
@@ -140,7 +155,7 @@ class Tape {
   const std::string* leaf_name(Index slot) const noexcept;
 
   // Raw views used by the sweeps in backward.cpp / higher_order.cpp / explain.cpp.
-  const std::uint8_t* op_codes() const noexcept { return op_.data(); }
+  const Op* op_codes() const noexcept { return op_.data(); }
   const double* partials() const noexcept { return partial_.data(); }
   const Index* inputs() const noexcept { return input_.data(); }
   const double* consts() const noexcept { return consts_.data(); }
@@ -150,9 +165,10 @@ class Tape {
 
   /// Adjoints of the last backward pass on this recording (size slot_count()).
   const double* adjoints() const noexcept { return adjoint_.data(); }
-  bool has_adjoints() const noexcept { return adjoints_valid_; }
+  /// True when the adjoints are those of the current recording (nothing recorded since).
+  bool has_adjoints() const noexcept { return adjoint_slots_ == n_slots_; }
   double* prepare_adjoints();  // zeroed, sized slot_count()
-  void mark_adjoints_valid() noexcept { adjoints_valid_ = true; }
+  void mark_adjoints_valid() noexcept { adjoint_slots_ = n_slots_; }
   /// Parameters recorded as leaves, with their first slot.
   const std::vector<std::pair<std::shared_ptr<detail::ParamData>, Index>>& parameters()
       const noexcept {
@@ -164,22 +180,23 @@ class Tape {
   void leave_no_grad() noexcept { --no_grad_depth_; }
 
  private:
-  void reserve_scalar(std::size_t operands, std::size_t slots) {
-    if (n_operands_ + operands > partial_.capacity()) grow_operands(n_operands_ + operands);
-    if (n_slots_ + slots > op_.capacity()) grow_slots(n_slots_ + slots);
+  void reserve_scalar(std::size_t operands, std::size_t slots, std::size_t consts) {
+    if (n_operands_ + operands > partial_.capacity() || n_slots_ + slots > op_.capacity() ||
+        n_consts_ + consts > consts_.capacity()) [[unlikely]]
+      grow(operands, slots, consts);
   }
   Index push_node(Op op, double value) {
-    const Index s = n_slots_++;
-    op_[s] = static_cast<std::uint8_t>(op);
+    const Index s = static_cast<Index>(n_slots_++);
+    op_[s] = op;
     if (keep_values_) value_[s] = value;
-    adjoints_valid_ = false;
     return s;
   }
-  void grow_operands(std::size_t n);
-  void grow_slots(std::size_t n);
+  [[gnu::noinline]] void grow(std::size_t operands, std::size_t slots, std::size_t consts);
   [[noreturn]] void throw_foreign(std::uint32_t gen) const;
 
-  detail::Buffer<std::uint8_t> op_;
+  // Op (not std::uint8_t): a char-typed store would alias every field and defeat register
+  // allocation in the recording hot path.
+  detail::Buffer<Op> op_;
   detail::Buffer<double> value_;
   detail::Buffer<double> partial_;
   detail::Buffer<Index> input_;
@@ -195,7 +212,7 @@ class Tape {
   std::uint32_t gen_;
   int no_grad_depth_ = 0;
   bool keep_values_ = true;
-  bool adjoints_valid_ = false;
+  std::size_t adjoint_slots_ = 0;  // slot count the adjoints were computed for (0: none)
 };
 
 }  // namespace xi

@@ -96,10 +96,12 @@ Var unary_c(const Var& a, double c, double d = 0.0) {
   const double y = O::value(x, c, d);
   Tape* t = recording_tape(a);
   if (t == nullptr) return Var(y);
-  t->push_const(c);
-  if constexpr (O::n_consts > 1) t->push_const(d);
-  return Var::recorded(y, t->push_unary(O::code, y, O::d1(x, y, c, d), a.slot()),
-                       t->generation());
+  const double p = O::d1(x, y, c, d);
+  if constexpr (O::n_consts > 1) {
+    return Var::recorded(y, t->push_unary_cc(O::code, y, p, a.slot(), c, d), t->generation());
+  } else {
+    return Var::recorded(y, t->push_unary_c(O::code, y, p, a.slot(), c), t->generation());
+  }
 }
 
 Var record_constant_leaf(double value);

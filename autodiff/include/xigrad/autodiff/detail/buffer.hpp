@@ -26,7 +26,12 @@ class Buffer {
 
   /// Makes room for at least `n` elements, keeping the first `used` (doubling growth).
   void reserve(std::size_t n, std::size_t used) {
-    if (n <= capacity_) return;
+    if (n > capacity_) [[unlikely]]
+      grow(n, used);
+  }
+
+  // Out of line so the recording hot path stays small.
+  [[gnu::noinline]] void grow(std::size_t n, std::size_t used) {
     const std::size_t cap = std::max({n, capacity_ * 2, std::size_t{1024}});
     auto grown = std::make_unique_for_overwrite<T[]>(cap);
     if (used > 0) std::memcpy(grown.get(), data_.get(), used * sizeof(T));

@@ -174,7 +174,7 @@ std::string compact_scientific(double v, int decimals, bool trim = false) {
 std::string linear_tick_label(double v, double step, double max_abs) {
   if (std::abs(v) < step * 1e-6) return "0";
   const int step_exp = static_cast<int>(std::floor(std::log10(step) + 1e-9));
-  if (max_abs >= 1e5 || max_abs < 1e-3) {
+  if (max_abs >= 1e6 || max_abs < 1e-3) {
     const int v_exp = static_cast<int>(std::floor(std::log10(std::abs(v)) + 1e-9));
     return compact_scientific(v, std::max(0, v_exp - step_exp));  // "2e6", "−1.5e−4"
   }
@@ -620,6 +620,10 @@ AxisValue to_axis(double loss, bool log) {
     if (loss <= 0.0) return {AxisValue::gap, 0.0};
     return {AxisValue::value, std::log10(loss)};
   }
+  // Beyond +-1e300 the axis span and its rounding to nice ticks could overflow: such losses
+  // count as off the top (or, below, as missing).
+  if (loss > 1e300) return {AxisValue::above, 0.0};
+  if (loss < -1e300) return {AxisValue::gap, 0.0};
   return {AxisValue::value, loss};
 }
 
@@ -1034,9 +1038,8 @@ std::string plot_contour(const std::function<double(double, double)>& f, const B
                          const std::vector<Trace>& paths, const PlotOptions& options) {
   validate(options, "plot_contour");
   if (!f) throw InputError("plot_contour: no function given");
-  if (!(std::isfinite(box.x0) && std::isfinite(box.x1) && std::isfinite(box.y0) &&
-        std::isfinite(box.y1)) ||
-      !(box.x0 < box.x1) || !(box.y0 < box.y1)) {
+  if (!std::isfinite(box.x1 - box.x0) || !std::isfinite(box.y1 - box.y0) || !(box.x0 < box.x1) ||
+      !(box.y0 < box.y1)) {
     throw InputError(fmt::format(
         "plot_contour: the box [{}, {}] x [{}, {}] is empty or not finite (need x0 < x1, y0 < y1)",
         box.x0, box.x1, box.y0, box.y1));

@@ -147,8 +147,8 @@ TEST_F(AtomicFileTest, FailedWriteLeavesOldFileIntact) {
   ::setrlimit(RLIMIT_FSIZE, &saved);
   std::signal(SIGXFSZ, old_handler);
 
-  EXPECT_NE(error.find(target.string()), std::string::npos) << "no error or wrong message: "
-                                                            << error;
+  EXPECT_NE(error.find(target.string()), std::string::npos)
+      << "no error or wrong message: " << error;
   EXPECT_NE(error.find("File too large"), std::string::npos) << error;
   EXPECT_EQ(read(target), "old contents");
   EXPECT_EQ(entries(), std::vector<std::string>{"state.bin"}) << "temporary file left behind";

@@ -58,7 +58,8 @@ std::string input_error(F f) {
 }
 
 TEST(TraceCsv, HeaderAndShortestNumbers) {
-  const Trace t{"run", {"w", "b"}, {{0, 2.5, 3.0, 0.1, {0.0, 0.0}}, {1, 1.2, 2.0, 0.1, {0.1 + 0.2, 1e-5}}}};
+  const Trace t{
+      "run", {"w", "b"}, {{0, 2.5, 3.0, 0.1, {0.0, 0.0}}, {1, 1.2, 2.0, 0.1, {0.1 + 0.2, 1e-5}}}};
   EXPECT_EQ(trace_to_csv(t),
             "iteration,loss,grad_norm,lr,w,b\n"
             "0,2.5,3,0.1,0,0\n"
@@ -94,12 +95,18 @@ TEST(TraceCsv, RoundTripIsExact) {
     auto random_double = [&] {
       // Mix ordinary values, values of every exponent (raw bits) and special ones.
       switch (i % 3) {
-        case 0: return uniform(rng) * std::pow(10.0, uniform(rng) * 30.0);
-        case 1: return std::bit_cast<double>(bits(rng));
-        default: return special[bits(rng) % special.size()];
+        case 0:
+          return uniform(rng) * std::pow(10.0, uniform(rng) * 30.0);
+        case 1:
+          return std::bit_cast<double>(bits(rng));
+        default:
+          return special[bits(rng) % special.size()];
       }
     };
-    t.rows.push_back({i * 7919, random_double(), random_double(), random_double(),
+    t.rows.push_back({i * 7919,
+                      random_double(),
+                      random_double(),
+                      random_double(),
                       {random_double(), random_double(), random_double()}});
   }
   t.rows.push_back({std::numeric_limits<std::size_t>::max(), 1.0, 2.0, 3.0, {4.0, 5.0, 6.0}});
@@ -115,7 +122,8 @@ TEST(TraceCsv, NamesNeedingQuotesRoundTrip) {
 }
 
 TEST(TraceCsv, ParsesCrlfAndSkipsBlankLines) {
-  const Trace t = parse_trace_csv("iteration,loss,grad_norm,lr,x\r\n0,1,2,0.1,5\r\n\r\n1,0.5,1,0.1,4\r\n");
+  const Trace t =
+      parse_trace_csv("iteration,loss,grad_norm,lr,x\r\n0,1,2,0.1,5\r\n\r\n1,0.5,1,0.1,4\r\n");
   ASSERT_EQ(t.rows.size(), 2u);
   EXPECT_EQ(t.param_names, std::vector<std::string>{"x"});
   EXPECT_EQ(t.rows[1].params, std::vector<double>{4.0});
@@ -129,12 +137,11 @@ TEST(TraceCsv, RowWithWrongParameterCountIsRejected) {
 }
 
 TEST(TraceCsv, ErrorsGiveLineAndColumn) {
-  EXPECT_NE(input_error([] { parse_trace_csv("", "t.csv"); }).find("t.csv:1:1"),
-            std::string::npos);
+  EXPECT_NE(input_error([] { parse_trace_csv("", "t.csv"); }).find("t.csv:1:1"), std::string::npos);
   EXPECT_NE(input_error([] { parse_trace_csv("iter,loss\n", "t.csv"); }).find("t.csv:1:1"),
             std::string::npos);
-  const std::string bad_number =
-      input_error([] { parse_trace_csv("iteration,loss,grad_norm,lr\n0,1,2,3\n1,1x,2,3\n", "t.csv"); });
+  const std::string bad_number = input_error(
+      [] { parse_trace_csv("iteration,loss,grad_norm,lr\n0,1,2,3\n1,1x,2,3\n", "t.csv"); });
   EXPECT_NE(bad_number.find("t.csv:3:3"), std::string::npos) << bad_number;
   EXPECT_NE(bad_number.find("loss"), std::string::npos) << bad_number;
   EXPECT_NE(bad_number.find("1x"), std::string::npos) << bad_number;
@@ -145,13 +152,16 @@ TEST(TraceCsv, ErrorsGiveLineAndColumn) {
       input_error([] { parse_trace_csv("iteration,loss,grad_norm,lr\n0,1,2,3,4\n", "t.csv"); });
   EXPECT_NE(too_many.find("t.csv:2:9"), std::string::npos) << too_many;
   EXPECT_NE(too_many.find("expected 4 fields"), std::string::npos) << too_many;
-  EXPECT_NE(input_error([] { parse_trace_csv("iteration,loss,grad_norm,lr\n0,1\n"); }).find("found 2"),
+  EXPECT_NE(
+      input_error([] { parse_trace_csv("iteration,loss,grad_norm,lr\n0,1\n"); }).find("found 2"),
+      std::string::npos);
+  EXPECT_NE(input_error([] {
+              parse_trace_csv("iteration,loss,grad_norm,lr,\"x\n0,1,2,3,4\n");
+            }).find("not closed"),
             std::string::npos);
-  EXPECT_NE(input_error([] { parse_trace_csv("iteration,loss,grad_norm,lr,\"x\n0,1,2,3,4\n"); })
-                .find("not closed"),
-            std::string::npos);
-  EXPECT_NE(input_error([] { parse_trace_csv("iteration,loss,grad_norm,lr\n0,,2,3\n"); })
-                .find("expected a number"),
+  EXPECT_NE(input_error([] {
+              parse_trace_csv("iteration,loss,grad_norm,lr\n0,,2,3\n");
+            }).find("expected a number"),
             std::string::npos);
 }
 
@@ -159,7 +169,8 @@ TEST(TraceCsv, SaveAndReadFile) {
   const fs::path dir = fs::temp_directory_path() / ("xigrad_trace_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path file = dir / "lr_0.1.csv";
-  const Trace t{"lr = 0.1", {"w1", "w2"}, {{0, 4.0, 2.0, 0.1, {1.0, -1.0}}, {1, 3.0, 1.5, 0.1, {0.9, -0.8}}}};
+  const Trace t{
+      "lr = 0.1", {"w1", "w2"}, {{0, 4.0, 2.0, 0.1, {1.0, -1.0}}, {1, 3.0, 1.5, 0.1, {0.9, -0.8}}}};
   save_trace_csv(file, t);
   const Trace back = read_trace_csv(file);
   expect_same(t, back);

@@ -32,17 +32,35 @@ void reverse_sweep(const Tape& tape, double* adj, Index from_slot) {
 
   for (;; ++t) {
     const Index lo = t == tensors.rend() ? 1 : static_cast<Index>(t->slot + t->shape.size());
+    // Most nodes feed the node recorded just before them; their contribution to slot n − 1 is
+    // carried in a register instead of stored and reloaded (a store-to-load dependency chain).
+    double carry = 0.0;
     for (Index n = hi; n-- > lo;) {
       const unsigned arity = kArity[static_cast<std::size_t>(op[n])];
       k -= arity;
-      const double a = adj[n];
-      if (arity == 1) {
-        adj[input[k]] += partial[k] * a;
-      } else if (arity == 2) {
-        adj[input[k]] += partial[k] * a;
-        adj[input[k + 1]] += partial[k + 1] * a;
+      const double a = adj[n] + carry;
+      adj[n] = a;
+      carry = 0.0;
+      if (arity >= 1) {
+        const Index in = input[k];
+        const double c = partial[k] * a;
+        if (in == n - 1) {
+          carry = c;
+        } else {
+          adj[in] += c;
+        }
+      }
+      if (arity == 2) {
+        const Index in = input[k + 1];
+        const double c = partial[k + 1] * a;
+        if (in == n - 1) {
+          carry += c;
+        } else {
+          adj[in] += c;
+        }
       }
     }
+    if (lo > 1) adj[lo - 1] += carry;
     if (t == tensors.rend()) break;
     t->op->vjp(*t, VjpArgs{adj + t->slot, adj});
     hi = t->slot;

@@ -9,6 +9,7 @@
 // product. The first-order path is untouched: this file only reads what the tape recorded.
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -20,10 +21,34 @@ namespace {
 
 constexpr std::size_t kMaxDirections = 64;  // directions per pass (bounds tangent memory)
 
+// The recording tape and the tangent buffers are reused across calls on a thread: freshly
+// allocated buffers of this size would be page-faulted in (and zeroed by the kernel) on every
+// call, which costs more than the sweeps themselves. This is a cache, not state: every call
+// clears it first, and a nested call (f itself calling hessian) gets a fresh one.
 struct Recording {
   Tape tape;
   Tensor x;
   Var L;
+  std::vector<double> adj, T, B;
+  bool in_use = false;
+};
+
+class Workspace {
+ public:
+  Workspace() {
+    thread_local Recording cached;
+    r_ = cached.in_use ? &own_.emplace() : &cached;
+    r_->in_use = true;
+    r_->tape.clear();
+  }
+  ~Workspace() { r_->in_use = false; }
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  Recording& operator*() { return *r_; }
+
+ private:
+  std::optional<Recording> own_;
+  Recording* r_;
 };
 
 // Forward tangent sweep: tangents (slots × K), leaf rows already seeded.
@@ -125,12 +150,14 @@ Matrix second_order(Recording& r, const Matrix& V) {
   Tape::Scope scope(r.tape);
   const Tape& tape = r.tape;
   const std::size_t slots = tape.slot_count();
-  std::vector<double> adj(slots, 0.0);
+  std::vector<double>& adj = r.adj;
+  std::vector<double>& T = r.T;
+  std::vector<double>& B = r.B;
+  adj.assign(slots, 0.0);
   adj[r.L.slot()] = 1.0;
   reverse_sweep(tape, adj.data(), r.L.slot());
   adj[0] = 0.0;
   const Index x0 = r.x.slot();
-  std::vector<double> T, B;
   for (std::size_t first = 0; first < directions; first += kMaxDirections) {
     const std::size_t K = std::min(kMaxDirections, directions - first);
     T.assign(slots * K, 0.0);
@@ -155,7 +182,8 @@ Matrix second_order(Recording& r, const Matrix& V) {
 }  // namespace
 
 Matrix hessian(const ScalarFunction& f, const Vector& x) {
-  Recording r;
+  Workspace w;
+  Recording& r = *w;
   record(r, f, x);
   const Eigen::Index n = x.size();
   Matrix H = second_order(r, Matrix::Identity(n, n));
@@ -167,7 +195,8 @@ Vector hvp(const ScalarFunction& f, const Vector& x, const Vector& v) {
   if (v.size() != x.size()) {
     throw ShapeError(fmt::format("hvp: x has {} components but v has {}", x.size(), v.size()));
   }
-  Recording r;
+  Workspace w;
+  Recording& r = *w;
   record(r, f, x);
   Matrix V = v;
   return second_order(r, V).col(0);

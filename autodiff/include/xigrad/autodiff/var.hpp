@@ -74,15 +74,19 @@ namespace detail {
 
 /// Where a new scalar node goes: the current tape if it is recording and the inputs belong to
 /// it; null when the result is a constant.
-inline Tape* recording_tape(const Var& a) {
+[[gnu::always_inline]] inline Tape* recording_tape(const Var& a) {
   if (a.is_constant()) return nullptr;
   Tape& t = Tape::current();
   t.check(a.slot(), a.generation());
   return t.recording() ? &t : nullptr;
 }
 
+// The recording functions are forced inline: they are a few loads, compares and stores, and a
+// call per operation would cost as much as the recording itself.
+#define XIGRAD_HOT [[gnu::always_inline]] inline
+
 template <class O>
-Var unary(const Var& a) {
+XIGRAD_HOT Var unary(const Var& a) {
   const double x = a.value();
   const double y = O::value(x);
   Tape* t = recording_tape(a);
@@ -91,7 +95,7 @@ Var unary(const Var& a) {
 }
 
 template <class O>
-Var unary_c(const Var& a, double c, double d = 0.0) {
+XIGRAD_HOT Var unary_c(const Var& a, double c, double d = 0.0) {
   const double x = a.value();
   const double y = O::value(x, c, d);
   Tape* t = recording_tape(a);
@@ -107,7 +111,7 @@ Var unary_c(const Var& a, double c, double d = 0.0) {
 Var record_constant_leaf(double value);
 
 template <class O>
-Var binary(const Var& a, const Var& b) {
+XIGRAD_HOT Var binary(const Var& a, const Var& b) {
   const double x = a.value(), z = b.value();
   const double y = O::value(x, z);
   if (a.is_constant() && b.is_constant()) return Var(y);
@@ -123,6 +127,7 @@ Var binary(const Var& a, const Var& b) {
                        t.generation());
 }
 
+#undef XIGRAD_HOT
 }  // namespace detail
 
 // ------------------------------------------------------------------ arithmetic

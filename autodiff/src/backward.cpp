@@ -41,6 +41,9 @@ void reverse_sweep(const Tape& tape, double* adj, Index from_slot) {
       const double a = adj[n] + carry;
       adj[n] = a;
       carry = 0.0;
+      // A node the output does not depend on passes nothing back, even where its partial is
+      // infinite (0 · inf would otherwise turn its inputs' adjoints into NaN).
+      if (a == 0.0) continue;
       if (arity >= 1) {
         const Index in = input[k];
         const double c = partial[k] * a;

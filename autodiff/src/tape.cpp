@@ -92,7 +92,7 @@ TensorNode& Tape::push_tensor(const TensorOp& op, Shape shape) {
   node.slot = static_cast<Index>(n_slots_);
   node.shape = shape;
   node.value = arena_.allocate<double>(n);
-  op_[n_slots_] = Op::tensor;
+  if (n > 0) op_[n_slots_] = Op::tensor;
   n_slots_ += n;
   tensors_.push_back(node);
   return tensors_.back();

@@ -6,16 +6,37 @@
 namespace xi {
 namespace {
 
+// Substitutes the placeholders a, b (input names) and c, d (constants) of an op's formula; only
+// whole identifiers are placeholders, so the letters of "tanh" or "max" stay as they are.
 std::string formula_with(std::string_view f, const std::array<std::string, 3>& in,
                          const TensorNode& n) {
+  auto ident = [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
+  };
   std::string out;
-  for (char ch : f) {
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    const char ch = f[i];
+    const bool alone = (i == 0 || !ident(f[i - 1])) && (i + 1 == f.size() || !ident(f[i + 1]));
+    if (!alone) {
+      out += ch;
+      continue;
+    }
     switch (ch) {
-      case 'a': out += in[0]; break;
-      case 'b': out += in[1]; break;
-      case 'c': out += fmt::format("{:g}", n.c[0]); break;
-      case 'd': out += fmt::format("{:g}", n.c[1]); break;
-      default: out += ch;
+      case 'a':
+        out += in[0];
+        break;
+      case 'b':
+        out += in[1];
+        break;
+      case 'c':
+        out += fmt::format("{:g}", n.c[0]);
+        break;
+      case 'd':
+        out += fmt::format("{:g}", n.c[1]);
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
@@ -26,8 +47,7 @@ template <class O>
 class UnaryOp final : public TensorOp {
  public:
   std::string_view name() const override { return O::name; }
-  std::string definition(const TensorNode& n,
-                         const std::array<std::string, 3>& in) const override {
+  std::string definition(const TensorNode& n, const std::array<std::string, 3>& in) const override {
     return formula_with(O::def, in, n);
   }
   std::string partial(const TensorNode& n, int) const override {
@@ -75,8 +95,7 @@ template <class O>
 class BinaryOp final : public TensorOp {
  public:
   std::string_view name() const override { return O::name; }
-  std::string definition(const TensorNode& n,
-                         const std::array<std::string, 3>& in) const override {
+  std::string definition(const TensorNode& n, const std::array<std::string, 3>& in) const override {
     return formula_with(O::def, in, n);
   }
   std::string partial(const TensorNode& n, int i) const override {
@@ -222,45 +241,113 @@ Tensor binary(const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
-Tensor operator+(const Tensor& a, const Tensor& b) { return binary<ops::Add>(a, b); }
-Tensor operator-(const Tensor& a, const Tensor& b) { return binary<ops::Sub>(a, b); }
-Tensor operator*(const Tensor& a, const Tensor& b) { return binary<ops::Mul>(a, b); }
-Tensor operator/(const Tensor& a, const Tensor& b) { return binary<ops::Div>(a, b); }
-Tensor operator+(const Tensor& a, double c) { return unary<ops::AddC>(a, c); }
-Tensor operator+(double c, const Tensor& a) { return unary<ops::AddC>(a, c); }
-Tensor operator-(const Tensor& a, double c) { return unary<ops::SubC>(a, c); }
-Tensor operator-(double c, const Tensor& a) { return unary<ops::RsubC>(a, c); }
-Tensor operator*(const Tensor& a, double c) { return unary<ops::MulC>(a, c); }
-Tensor operator*(double c, const Tensor& a) { return unary<ops::MulC>(a, c); }
-Tensor operator/(const Tensor& a, double c) { return unary<ops::DivC>(a, c); }
-Tensor operator/(double c, const Tensor& a) { return unary<ops::RdivC>(a, c); }
-Tensor operator-(const Tensor& a) { return unary<ops::Neg>(a); }
+Tensor operator+(const Tensor& a, const Tensor& b) {
+  return binary<ops::Add>(a, b);
+}
+Tensor operator-(const Tensor& a, const Tensor& b) {
+  return binary<ops::Sub>(a, b);
+}
+Tensor operator*(const Tensor& a, const Tensor& b) {
+  return binary<ops::Mul>(a, b);
+}
+Tensor operator/(const Tensor& a, const Tensor& b) {
+  return binary<ops::Div>(a, b);
+}
+Tensor operator+(const Tensor& a, double c) {
+  return unary<ops::AddC>(a, c);
+}
+Tensor operator+(double c, const Tensor& a) {
+  return unary<ops::AddC>(a, c);
+}
+Tensor operator-(const Tensor& a, double c) {
+  return unary<ops::SubC>(a, c);
+}
+Tensor operator-(double c, const Tensor& a) {
+  return unary<ops::RsubC>(a, c);
+}
+Tensor operator*(const Tensor& a, double c) {
+  return unary<ops::MulC>(a, c);
+}
+Tensor operator*(double c, const Tensor& a) {
+  return unary<ops::MulC>(a, c);
+}
+Tensor operator/(const Tensor& a, double c) {
+  return unary<ops::DivC>(a, c);
+}
+Tensor operator/(double c, const Tensor& a) {
+  return unary<ops::RdivC>(a, c);
+}
+Tensor operator-(const Tensor& a) {
+  return unary<ops::Neg>(a);
+}
 
-Tensor exp(const Tensor& a) { return unary<ops::Exp>(a); }
-Tensor log(const Tensor& a) { return unary<ops::Log>(a); }
-Tensor log1p(const Tensor& a) { return unary<ops::Log1p>(a); }
-Tensor expm1(const Tensor& a) { return unary<ops::Expm1>(a); }
-Tensor sqrt(const Tensor& a) { return unary<ops::Sqrt>(a); }
-Tensor square(const Tensor& a) { return unary<ops::Square>(a); }
-Tensor reciprocal(const Tensor& a) { return unary<ops::Reciprocal>(a); }
-Tensor abs(const Tensor& a) { return unary<ops::Abs>(a); }
-Tensor sin(const Tensor& a) { return unary<ops::Sin>(a); }
-Tensor cos(const Tensor& a) { return unary<ops::Cos>(a); }
-Tensor tan(const Tensor& a) { return unary<ops::Tan>(a); }
-Tensor tanh(const Tensor& a) { return unary<ops::Tanh>(a); }
-Tensor sigmoid(const Tensor& a) { return unary<ops::Sigmoid>(a); }
-Tensor softplus(const Tensor& a) { return unary<ops::Softplus>(a); }
-Tensor relu(const Tensor& a) { return unary<ops::Relu>(a); }
-Tensor leaky_relu(const Tensor& a, double slope) { return unary<ops::LeakyRelu>(a, slope); }
+Tensor exp(const Tensor& a) {
+  return unary<ops::Exp>(a);
+}
+Tensor log(const Tensor& a) {
+  return unary<ops::Log>(a);
+}
+Tensor log1p(const Tensor& a) {
+  return unary<ops::Log1p>(a);
+}
+Tensor expm1(const Tensor& a) {
+  return unary<ops::Expm1>(a);
+}
+Tensor sqrt(const Tensor& a) {
+  return unary<ops::Sqrt>(a);
+}
+Tensor square(const Tensor& a) {
+  return unary<ops::Square>(a);
+}
+Tensor reciprocal(const Tensor& a) {
+  return unary<ops::Reciprocal>(a);
+}
+Tensor abs(const Tensor& a) {
+  return unary<ops::Abs>(a);
+}
+Tensor sin(const Tensor& a) {
+  return unary<ops::Sin>(a);
+}
+Tensor cos(const Tensor& a) {
+  return unary<ops::Cos>(a);
+}
+Tensor tan(const Tensor& a) {
+  return unary<ops::Tan>(a);
+}
+Tensor tanh(const Tensor& a) {
+  return unary<ops::Tanh>(a);
+}
+Tensor sigmoid(const Tensor& a) {
+  return unary<ops::Sigmoid>(a);
+}
+Tensor softplus(const Tensor& a) {
+  return unary<ops::Softplus>(a);
+}
+Tensor relu(const Tensor& a) {
+  return unary<ops::Relu>(a);
+}
+Tensor leaky_relu(const Tensor& a, double slope) {
+  return unary<ops::LeakyRelu>(a, slope);
+}
 Tensor clamp(const Tensor& a, double lo, double hi) {
   if (!(lo <= hi)) throw Error(fmt::format("clamp: lower bound {} exceeds upper bound {}", lo, hi));
   return unary<ops::Clamp>(a, lo, hi);
 }
-Tensor pow(const Tensor& a, const Tensor& b) { return binary<ops::Pow>(a, b); }
-Tensor pow(const Tensor& a, double c) { return unary<ops::PowC>(a, c); }
-Tensor pow(double c, const Tensor& a) { return unary<ops::RpowC>(a, c); }
-Tensor min(const Tensor& a, const Tensor& b) { return binary<ops::Min>(a, b); }
-Tensor max(const Tensor& a, const Tensor& b) { return binary<ops::Max>(a, b); }
+Tensor pow(const Tensor& a, const Tensor& b) {
+  return binary<ops::Pow>(a, b);
+}
+Tensor pow(const Tensor& a, double c) {
+  return unary<ops::PowC>(a, c);
+}
+Tensor pow(double c, const Tensor& a) {
+  return unary<ops::RpowC>(a, c);
+}
+Tensor min(const Tensor& a, const Tensor& b) {
+  return binary<ops::Min>(a, b);
+}
+Tensor max(const Tensor& a, const Tensor& b) {
+  return binary<ops::Max>(a, b);
+}
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   static const WhereOp op;

@@ -76,15 +76,27 @@ Tensor leaf_from(const double* data, Shape shape, std::string name) {
 Shape shape_of(const Matrix& m) {
   return Shape::matrix(static_cast<Index>(m.rows()), static_cast<Index>(m.cols()));
 }
-Shape shape_of(const Vector& v) { return Shape::vector(static_cast<Index>(v.size())); }
+Shape shape_of(const Vector& v) {
+  return Shape::vector(static_cast<Index>(v.size()));
+}
 
 }  // namespace
 
-Tensor constant(const Matrix& values) { return copy_into_tape(values.data(), shape_of(values)); }
-Tensor constant(const Vector& values) { return copy_into_tape(values.data(), shape_of(values)); }
-Tensor borrow(const Matrix& values) { return borrow(values.data(), shape_of(values)); }
-Tensor borrow(const Vector& values) { return borrow(values.data(), shape_of(values)); }
-Tensor borrow(const double* data, Shape shape) { return Tensor::make(data, shape, 0, 0); }
+Tensor constant(const Matrix& values) {
+  return copy_into_tape(values.data(), shape_of(values));
+}
+Tensor constant(const Vector& values) {
+  return copy_into_tape(values.data(), shape_of(values));
+}
+Tensor borrow(const Matrix& values) {
+  return borrow(values.data(), shape_of(values));
+}
+Tensor borrow(const Vector& values) {
+  return borrow(values.data(), shape_of(values));
+}
+Tensor borrow(const double* data, Shape shape) {
+  return Tensor::make(data, shape, 0, 0);
+}
 Tensor variable(const Matrix& values, std::string name) {
   return leaf_from(values.data(), shape_of(values), std::move(name));
 }
@@ -175,8 +187,8 @@ void TensorOp::jvp(const TensorNode&, const JvpArgs&) const {
 }
 
 void TensorOp::soa(const TensorNode&, const SoaArgs&) const {
-  throw MissingRuleError(fmt::format(
-      "op '{}' has no second-order rule: it cannot be used in hessian or hvp", name()));
+  throw MissingRuleError(
+      fmt::format("op '{}' has no second-order rule: it cannot be used in hessian or hvp", name()));
 }
 
 // ------------------------------------------------------------------ Parameter

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "record.hpp"
 
@@ -141,25 +142,26 @@ const StackOp kStack;
 
 }  // namespace
 
+// The temporary input lists live in the tape's arena, so stack and apply allocate nothing on the
+// heap once a training loop has reached its steady state.
 Tensor stack(std::span<const Var> elements) {
   Tape& tape = Tape::current();
-  std::vector<Tensor> parts;
-  parts.reserve(elements.size());
-  for (const Var& v : elements) parts.emplace_back(v);
-  std::vector<const Tensor*> ptrs;
-  ptrs.reserve(parts.size());
-  for (const Tensor& p : parts) ptrs.push_back(&p);
-  (void)tape;
-  return detail::record(kStack, Shape::vector(static_cast<Index>(elements.size())),
-                        std::span<const Tensor* const>(ptrs), [](TensorNode&) {});
+  const std::size_t n = elements.size();
+  Tensor* parts = tape.arena().allocate<Tensor>(n);
+  const Tensor** ptrs = tape.arena().allocate<const Tensor*>(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    ptrs[i] = new (parts + i) Tensor(elements[i]);
+  }
+  return detail::record(kStack, Shape::vector(static_cast<Index>(n)),
+                        std::span<const Tensor* const>(ptrs, n), [](TensorNode&) {});
 }
 
 Tensor apply(const TensorOp& op, std::span<const Tensor> inputs, Shape shape,
              std::array<double, 2> constants) {
-  std::vector<const Tensor*> ptrs;
-  ptrs.reserve(inputs.size());
-  for (const Tensor& t : inputs) ptrs.push_back(&t);
-  return detail::record(op, shape, std::span<const Tensor* const>(ptrs),
+  Tape& tape = Tape::current();
+  const Tensor** ptrs = tape.arena().allocate<const Tensor*>(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) ptrs[i] = &inputs[i];
+  return detail::record(op, shape, std::span<const Tensor* const>(ptrs, inputs.size()),
                         [&](TensorNode& n) { n.c = constants; });
 }
 

@@ -12,12 +12,6 @@
 #include "record.hpp"
 
 namespace xi {
-namespace detail {
-// Defined in reduce.cpp (the log-sum-exp primitive and its softmax weights, infinities included).
-double logsumexp_group(const double* a, const Groups& gs, std::size_t g);
-double softmax_group(const double* a, const Groups& gs, std::size_t g, double* p);
-}  // namespace detail
-
 namespace {
 
 void require_same_shape(std::string_view op, const Tensor& a, const Tensor& b) {

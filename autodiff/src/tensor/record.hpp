@@ -82,4 +82,9 @@ Groups groups_for(std::string_view op, const Shape& shape, int axis, Shape* redu
 /// Groups along the last axis by default (softmax): axis -1 means "each row".
 Groups groups_along(std::string_view op, const Shape& shape, int axis);
 
+/// Stable log Σ exp of group g (m + log Σ exp(a − m)); a +∞ entry gives +∞, all −∞ gives −∞.
+double logsumexp_group(const double* a, const Groups& gs, std::size_t g);
+/// Writes the softmax of group g at the group's positions in p; returns its log-sum-exp.
+double softmax_group(const double* a, const Groups& gs, std::size_t g, double* p);
+
 }  // namespace xi::detail

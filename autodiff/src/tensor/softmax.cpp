@@ -7,12 +7,6 @@
 #include "record.hpp"
 
 namespace xi {
-namespace detail {
-// Defined in reduce.cpp (the log-sum-exp primitive and its softmax weights, infinities included).
-double logsumexp_group(const double* a, const Groups& gs, std::size_t g);
-double softmax_group(const double* a, const Groups& gs, std::size_t g, double* p);
-}  // namespace detail
-
 namespace {
 
 std::string with_axis(std::string_view name, const std::string& a, int axis) {

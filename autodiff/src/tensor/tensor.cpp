@@ -83,26 +83,12 @@ Shape shape_of(const Vector& v) {
 
 }  // namespace
 
-Tensor constant(const Matrix& values) {
-  return copy_into_tape(values.data(), shape_of(values));
-}
-Tensor constant(const Vector& values) {
-  return copy_into_tape(values.data(), shape_of(values));
-}
-Tensor borrow(const Matrix& values) {
-  return borrow(values.data(), shape_of(values));
-}
-Tensor borrow(const Vector& values) {
-  return borrow(values.data(), shape_of(values));
-}
-Tensor borrow(const double* data, Shape shape) {
-  return Tensor::make(data, shape, 0, 0);
-}
-Tensor variable(const Matrix& values, std::string name) {
-  return leaf_from(values.data(), shape_of(values), std::move(name));
-}
-Tensor variable(const Vector& values, std::string name) {
-  return leaf_from(values.data(), shape_of(values), std::move(name));
+Tensor constant(const double* data, Shape shape) { return copy_into_tape(data, shape); }
+Tensor borrow(const Matrix& values) { return borrow(values.data(), shape_of(values)); }
+Tensor borrow(const Vector& values) { return borrow(values.data(), shape_of(values)); }
+Tensor borrow(const double* data, Shape shape) { return Tensor::make(data, shape, 0, 0); }
+Tensor variable(const double* data, Shape shape, std::string name) {
+  return leaf_from(data, shape, std::move(name));
 }
 
 Tensor detach(const Tensor& t) {

@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <xigrad/autodiff/matrix.hpp>
@@ -73,17 +75,23 @@ class Tensor {
 };
 
 // ------------------------------------------------------------------ making tensors
-/// A constant copied into the current tape's arena (valid until the tape is cleared).
-Tensor constant(const Matrix& values);
-Tensor constant(const Vector& values);
+/// A constant copied into the current tape's arena (valid until the tape is cleared). Takes any
+/// Eigen expression: a column vector becomes a vector (n), anything else a matrix.
+Tensor constant(const double* data, Shape shape);
+template <class Derived>
+Tensor constant(const Eigen::MatrixBase<Derived>& values);
 /// A constant that refers to the caller's data without copying: it must stay alive and
 /// unchanged until backward has run. Use it for data sets.
 Tensor borrow(const Matrix& values);
 Tensor borrow(const Vector& values);
 Tensor borrow(const double* data, Shape shape);
-/// A new independent tensor variable (a leaf), values copied into the tape.
-Tensor variable(const Matrix& values, std::string name = {});
-Tensor variable(const Vector& values, std::string name = {});
+Tensor borrow(Matrix&&) = delete;  // a temporary would be gone before backward
+Tensor borrow(Vector&&) = delete;
+/// A new independent tensor variable (a leaf), values copied into the tape; takes any Eigen
+/// expression like constant().
+Tensor variable(const double* data, Shape shape, std::string name = {});
+template <class Derived>
+Tensor variable(const Eigen::MatrixBase<Derived>& values, std::string name = {});
 /// A vector (n) made of scalar Vars; its gradient flows back to each of them.
 Tensor stack(std::span<const Var> elements);
 /// The same values, cut from the graph.
@@ -168,9 +176,10 @@ Tensor slice_rows(const Tensor& a, Index begin, Index end);
 Tensor concat(std::span<const Tensor> parts, int axis = 0);
 
 // ------------------------------------------------------------------ fused, stable losses
-/// mean((pred − target)²).
+/// mean((pred − target)²); both of the same shape (no broadcasting).
 Var mse(const Tensor& pred, const Tensor& target);
-/// mean of −[t log σ(z) + (1 − t) log(1 − σ(z))], computed as softplus(z) − t·z.
+/// mean of −[t log σ(z) + (1 − t) log(1 − σ(z))], computed as softplus(z) − t·z; logits and
+/// targets of the same shape (no broadcasting).
 Var bce_with_logits(const Tensor& logits, const Tensor& targets);
 /// mean over rows of −log softmax(z)[label]; labels are class indices, one per row.
 Var softmax_cross_entropy(const Tensor& logits, std::span<const Index> labels);
@@ -181,5 +190,28 @@ Var softmax_cross_entropy(const Tensor& logits, std::span<const Index> labels);
 /// outlive every recording that uses it. See docs/custom-ops.md.
 Tensor apply(const TensorOp& op, std::span<const Tensor> inputs, Shape shape,
              std::array<double, 2> constants = {});
+
+namespace detail {
+template <class Derived>
+std::pair<Matrix, Shape> values_and_shape(const Eigen::MatrixBase<Derived>& v) {
+  if constexpr (Derived::ColsAtCompileTime == 1) {
+    return {Matrix(v.transpose()), Shape::vector(static_cast<Index>(v.size()))};
+  } else {
+    return {Matrix(v), Shape::matrix(static_cast<Index>(v.rows()), static_cast<Index>(v.cols()))};
+  }
+}
+}  // namespace detail
+
+template <class Derived>
+Tensor constant(const Eigen::MatrixBase<Derived>& values) {
+  const auto [m, shape] = detail::values_and_shape(values);
+  return constant(m.data(), shape);
+}
+
+template <class Derived>
+Tensor variable(const Eigen::MatrixBase<Derived>& values, std::string name) {
+  const auto [m, shape] = detail::values_and_shape(values);
+  return variable(m.data(), shape, std::move(name));
+}
 
 }  // namespace xi

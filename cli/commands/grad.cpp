@@ -1,0 +1,58 @@
+// xigrad grad EXPR --at ...: the value and the gradient.
+
+#include <memory>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "command.hpp"
+#include "expression_input.hpp"
+#include "format.hpp"
+
+namespace xi::cli {
+namespace {
+
+class GradCommand final : public Command {
+ public:
+  CLI::App* add_to(CLI::App& app) override {
+    CLI::App* cmd = app.add_subcommand("grad", "value and gradient of EXPR at the point --at");
+    args_.add_to(*cmd);
+    return cmd;
+  }
+
+  int run(const Io& io) override {
+    const Problem problem(args_);
+    const Recording r = problem.record();
+    const std::vector<double> gradient = problem.backward_checked(r);
+    const double value = r.result().value();
+    const auto& bindings = problem.bindings();
+
+    if (args_.json) {
+      Json g = Json::object();
+      for (std::size_t i = 0; i < bindings.size(); ++i) g[bindings[i].name] = tidy(gradient[i]);
+      Json j = Json::object();
+      j["value"] = tidy(value);
+      j["gradient"] = g;
+      io.out << dump(j);
+      return kExitOk;
+    }
+    io.out << fmt::format("value  {}\n\n", num(value));
+    TextTable t({"variable", "value", "∂/∂variable"});
+    for (std::size_t i = 0; i < bindings.size(); ++i) {
+      t.add({bindings[i].name, num(bindings[i].value), num(gradient[i])});
+    }
+    io.out << t.str();
+    return kExitOk;
+  }
+
+ private:
+  ExpressionArgs args_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_grad_command() {
+  return std::make_unique<GradCommand>();
+}
+
+}  // namespace xi::cli

@@ -1,0 +1,36 @@
+# Runs COMMAND ("@@"-separated) in WORK_DIR and checks its exit status (EXIT) and its output
+# (stdout and stderr together) against every EXPECT regex and no REJECT regex ("@@"-separated).
+string(REPLACE "@@" ";" command "${COMMAND}")
+execute_process(COMMAND ${command}
+                WORKING_DIRECTORY ${WORK_DIR}
+                OUTPUT_VARIABLE out
+                ERROR_VARIABLE err
+                RESULT_VARIABLE status)
+set(text "${out}${err}")
+message("${text}")
+set(failed FALSE)
+if(NOT "${status}" STREQUAL "${EXIT}")
+  message(SEND_ERROR "exit status ${status}, expected ${EXIT}")
+  set(failed TRUE)
+endif()
+if(NOT "${EXPECT}" STREQUAL "")
+  string(REPLACE "@@" ";" expect "${EXPECT}")
+  foreach(regex IN LISTS expect)
+    if(NOT text MATCHES "${regex}")
+      message(SEND_ERROR "output does not match: ${regex}")
+      set(failed TRUE)
+    endif()
+  endforeach()
+endif()
+if(NOT "${REJECT}" STREQUAL "")
+  string(REPLACE "@@" ";" reject "${REJECT}")
+  foreach(regex IN LISTS reject)
+    if(text MATCHES "${regex}")
+      message(SEND_ERROR "output matches what it must not: ${regex}")
+      set(failed TRUE)
+    endif()
+  endforeach()
+endif()
+if(failed)
+  message(FATAL_ERROR "check failed")
+endif()

@@ -9,35 +9,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "run_xigrad.hpp"
+
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-struct Outcome {
-  int status = -1;
-  std::string out;  // stdout only
-  std::string err;
-};
-
-// Runs `xigrad ARGS` through the shell (ARGS as written on a command line).
+using xi::test::Outcome;
 Outcome xigrad(const std::string& args) {
-  const std::string err_file = ::testing::TempDir() + "xigrad_binary_test.err";
-  const std::string cmd =
-      std::string("'") + XIGRAD_CLI_BINARY + "' " + args + " 2>'" + err_file + "'";
-  Outcome r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  if (FILE* e = fopen(err_file.c_str(), "r")) {
-    while ((n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
-    fclose(e);
-  }
-  return r;
+  return xi::test::run_xigrad(args);
 }
 
 TEST(Binary, Success) {

@@ -98,9 +98,10 @@ bool verify(benchmark::State& state, const char* what, const Eigen::MatrixBase<A
   if (err <= tol) return true;
   // benchmark 1.7 keeps the message's pointer: keep every message alive.
   static std::deque<std::string> messages;
-  messages.push_back(fmt::format("{}: engine and hand-derived results differ (relative error {:.3g}, "
-                                 "tolerance {:.0e})",
-                                 what, err, tol));
+  messages.push_back(
+      fmt::format("{}: engine and hand-derived results differ (relative error {:.3g}, "
+                  "tolerance {:.0e})",
+                  what, err, tol));
   state.SkipWithError(messages.back().c_str());
   return false;
 }

@@ -20,7 +20,8 @@ void reverse_sweep(const Tape& tape, double* adj, Index from_slot) {
   // Nodes recorded after the output cannot contribute: skip them, moving the operand cursor.
   auto t = tensors.rbegin();
   for (; t != tensors.rend() && t->slot > from_slot; ++t) {
-    for (Index n = hi; n-- > t->slot + t->shape.size();) k -= kArity[static_cast<std::size_t>(op[n])];
+    for (Index n = hi; n-- > t->slot + t->shape.size();)
+      k -= kArity[static_cast<std::size_t>(op[n])];
     hi = t->slot;
   }
   Index stop = from_slot + 1;

@@ -27,10 +27,10 @@ constexpr Eigen::Index kBatch = 256;
 constexpr std::array<Eigen::Index, 4> kSizes = {784, 256, 128, 10};
 
 struct Problem {
-  Matrix X;                   // batch × 784, N(0, 1)
-  std::vector<Index> labels;  // batch class indices in [0, 10)
-  std::array<Matrix, 3> W;    // fan_in × fan_out, N(0, 2/fan_in)
-  std::array<RowVector, 3> b; // zeros
+  Matrix X;                    // batch × 784, N(0, 1)
+  std::vector<Index> labels;   // batch class indices in [0, 10)
+  std::array<Matrix, 3> W;     // fan_in × fan_out, N(0, 2/fan_in)
+  std::array<RowVector, 3> b;  // zeros
 };
 
 const Problem& problem() {

@@ -127,8 +127,12 @@ void run_gradient(benchmark::State& state, bool keep_values) {
       static_cast<double>(m.scalar_bytes) / static_cast<double>(m.operands);
 }
 
-void BM_gradient(benchmark::State& state) { run_gradient(state, true); }
-void BM_gradient_lean(benchmark::State& state) { run_gradient(state, false); }
+void BM_gradient(benchmark::State& state) {
+  run_gradient(state, true);
+}
+void BM_gradient_lean(benchmark::State& state) {
+  run_gradient(state, false);
+}
 
 }  // namespace
 

@@ -8,26 +8,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "app.hpp"
+#include "run_app.hpp"
 
 namespace xi::cli {
 namespace {
 
 using ::testing::HasSubstr;
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-Result xigrad(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  Result r;
-  r.status = run(std::move(args), out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+using test::Result;
+Result xigrad(std::vector<std::string> args) { return test::run_app(std::move(args)); }
 
 const char* kLecture = "-y*log(1/(1+exp(-w*x)))";
 

@@ -10,26 +10,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "app.hpp"
+#include "run_app.hpp"
 
 namespace xi::cli {
 namespace {
 
 using ::testing::HasSubstr;
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-Result xigrad(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  Result r;
-  r.status = run(std::move(args), out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+using test::Result;
+Result xigrad(std::vector<std::string> args) { return test::run_app(std::move(args)); }
 
 const char* kRegression = "(1-b0)^2 + (2-b0-b1)^2 + (3-b0-3*b1)^2";
 

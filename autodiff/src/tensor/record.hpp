@@ -49,8 +49,7 @@ Tensor record(const TensorOp& op, Shape shape, std::initializer_list<const Tenso
                 std::forward<Setup>(setup));
 }
 
-inline Tensor record(const TensorOp& op, Shape shape,
-                     std::initializer_list<const Tensor*> inputs) {
+inline Tensor record(const TensorOp& op, Shape shape, std::initializer_list<const Tensor*> inputs) {
   return record(op, shape, inputs, [](TensorNode&) {});
 }
 

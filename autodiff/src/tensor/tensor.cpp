@@ -83,10 +83,18 @@ Shape shape_of(const Vector& v) {
 
 }  // namespace
 
-Tensor constant(const double* data, Shape shape) { return copy_into_tape(data, shape); }
-Tensor borrow(const Matrix& values) { return borrow(values.data(), shape_of(values)); }
-Tensor borrow(const Vector& values) { return borrow(values.data(), shape_of(values)); }
-Tensor borrow(const double* data, Shape shape) { return Tensor::make(data, shape, 0, 0); }
+Tensor constant(const double* data, Shape shape) {
+  return copy_into_tape(data, shape);
+}
+Tensor borrow(const Matrix& values) {
+  return borrow(values.data(), shape_of(values));
+}
+Tensor borrow(const Vector& values) {
+  return borrow(values.data(), shape_of(values));
+}
+Tensor borrow(const double* data, Shape shape) {
+  return Tensor::make(data, shape, 0, 0);
+}
 Tensor variable(const double* data, Shape shape, std::string name) {
   return leaf_from(data, shape, std::move(name));
 }

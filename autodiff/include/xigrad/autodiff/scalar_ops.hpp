@@ -23,12 +23,41 @@ enum class Op : std::uint8_t {
   leaf,      // an independent variable
   constant,  // a constant that an op needed as a recorded input (e.g. max(x, 0.5))
   // binary: two recorded operands
-  add, sub, mul, div, pow, min, max,
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  min,
+  max,
   // one recorded operand and folded constants
-  add_c, sub_c, rsub_c, mul_c, div_c, rdiv_c, pow_c, rpow_c, leaky_relu, clamp,
+  add_c,
+  sub_c,
+  rsub_c,
+  mul_c,
+  div_c,
+  rdiv_c,
+  pow_c,
+  rpow_c,
+  leaky_relu,
+  clamp,
   // unary
-  neg, exp, log, log1p, expm1, sqrt, square, reciprocal, abs, sin, cos, tan, tanh, sigmoid,
-  softplus, relu,
+  neg,
+  exp,
+  log,
+  log1p,
+  expm1,
+  sqrt,
+  square,
+  reciprocal,
+  abs,
+  sin,
+  cos,
+  tan,
+  tanh,
+  sigmoid,
+  softplus,
+  relu,
   // a tensor node (its TensorOp says what it is)
   tensor,
   count
@@ -102,8 +131,7 @@ struct Log1p {
 
 struct Expm1 {
   static constexpr Op code = Op::expm1;
-  static constexpr std::string_view name = "expm1", def = "expm1(a)", partial = "exp(a)",
-                                    kink = "";
+  static constexpr std::string_view name = "expm1", def = "expm1(a)", partial = "exp(a)", kink = "";
   static constexpr int n_consts = 0;
   static double value(double a, double = 0, double = 0) { return std::expm1(a); }
   static double d1(double a, double, double = 0, double = 0) { return std::exp(a); }
@@ -131,8 +159,7 @@ struct Square {
 
 struct Reciprocal {
   static constexpr Op code = Op::reciprocal;
-  static constexpr std::string_view name = "reciprocal", def = "1/a", partial = "-1/a^2",
-                                    kink = "";
+  static constexpr std::string_view name = "reciprocal", def = "1/a", partial = "-1/a^2", kink = "";
   static constexpr int n_consts = 0;
   static double value(double a, double = 0, double = 0) { return 1.0 / a; }
   static double d1(double, double y, double = 0, double = 0) { return -y * y; }
@@ -189,9 +216,7 @@ struct Tanh {
   // 1 − tanh(a)² computed as sech²(a) = 4e/(1+e)², e = exp(−2|a|): 1 − y·y keeps no digits once
   // y rounds towards ±1 (|a| ≳ 10).
   static double d1(double a, double, double = 0, double = 0) { return tanh_slope(a); }
-  static double d2(double a, double y, double = 0, double = 0) {
-    return -2.0 * y * tanh_slope(a);
-  }
+  static double d2(double a, double y, double = 0, double = 0) { return -2.0 * y * tanh_slope(a); }
 };
 
 // Stable: σ(a) = 1/(1+e^{-|a|}) or e^{-|a|}/(1+e^{-|a|}); σ' = σ(a)σ(−a) from e^{-|a|}.
@@ -356,8 +381,8 @@ struct Add {
 
 struct Sub {
   static constexpr Op code = Op::sub;
-  static constexpr std::string_view name = "sub", def = "a - b", partial_a = "1",
-                                    partial_b = "-1", kink = "";
+  static constexpr std::string_view name = "sub", def = "a - b", partial_a = "1", partial_b = "-1",
+                                    kink = "";
   static double value(double a, double b) { return a - b; }
   static double da(double, double, double) { return 1.0; }
   static double db(double, double, double) { return -1.0; }

@@ -38,10 +38,10 @@ Tape& make_thread_default_tape();
 
 /// Bytes the tape holds, for reporting (see bench/).
 struct TapeMemory {
-  std::size_t slots = 0;           // adjoint slots in use
-  std::size_t scalar_nodes = 0;    // recorded scalar nodes
-  std::size_t operands = 0;        // recorded scalar operands
-  std::size_t scalar_bytes = 0;    // bytes used by scalar nodes and operands
+  std::size_t slots = 0;         // adjoint slots in use
+  std::size_t scalar_nodes = 0;  // recorded scalar nodes
+  std::size_t operands = 0;      // recorded scalar operands
+  std::size_t scalar_bytes = 0;  // bytes used by scalar nodes and operands
   std::size_t tensor_nodes = 0;
   std::size_t arena_bytes = 0;     // bytes of tensor values and saved data in use
   std::size_t reserved_bytes = 0;  // capacity held by every buffer

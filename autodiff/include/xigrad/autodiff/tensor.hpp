@@ -112,14 +112,30 @@ Tensor operator/(const Tensor& a, double c);
 Tensor operator/(double c, const Tensor& a);
 Tensor operator-(const Tensor& a);
 // Mixed Var/Tensor arithmetic resolves to the Tensor overloads (Var converts implicitly).
-inline Tensor operator+(const Var& a, const Tensor& b) { return Tensor(a) + b; }
-inline Tensor operator+(const Tensor& a, const Var& b) { return a + Tensor(b); }
-inline Tensor operator-(const Var& a, const Tensor& b) { return Tensor(a) - b; }
-inline Tensor operator-(const Tensor& a, const Var& b) { return a - Tensor(b); }
-inline Tensor operator*(const Var& a, const Tensor& b) { return Tensor(a) * b; }
-inline Tensor operator*(const Tensor& a, const Var& b) { return a * Tensor(b); }
-inline Tensor operator/(const Var& a, const Tensor& b) { return Tensor(a) / b; }
-inline Tensor operator/(const Tensor& a, const Var& b) { return a / Tensor(b); }
+inline Tensor operator+(const Var& a, const Tensor& b) {
+  return Tensor(a) + b;
+}
+inline Tensor operator+(const Tensor& a, const Var& b) {
+  return a + Tensor(b);
+}
+inline Tensor operator-(const Var& a, const Tensor& b) {
+  return Tensor(a) - b;
+}
+inline Tensor operator-(const Tensor& a, const Var& b) {
+  return a - Tensor(b);
+}
+inline Tensor operator*(const Var& a, const Tensor& b) {
+  return Tensor(a) * b;
+}
+inline Tensor operator*(const Tensor& a, const Var& b) {
+  return a * Tensor(b);
+}
+inline Tensor operator/(const Var& a, const Tensor& b) {
+  return Tensor(a) / b;
+}
+inline Tensor operator/(const Tensor& a, const Var& b) {
+  return a / Tensor(b);
+}
 
 Tensor exp(const Tensor& a);
 Tensor log(const Tensor& a);

@@ -55,7 +55,9 @@ Var variable(double value);
 Var variable(double value, std::string name);
 
 /// The same value, cut from the graph: no gradient flows through it.
-constexpr Var detach(const Var& v) noexcept { return Var(v.value()); }
+constexpr Var detach(const Var& v) noexcept {
+  return Var(v.value());
+}
 
 /// While alive, operations on this thread compute values without recording (like
 /// torch.no_grad): results are constants.
@@ -151,45 +153,113 @@ inline Var operator/(const Var& a, const Var& b) {
   if (a.is_constant()) return detail::unary_c<ops::RdivC>(b, a.value());
   return detail::binary<ops::Div>(a, b);
 }
-inline Var operator+(const Var& a, double c) { return detail::unary_c<ops::AddC>(a, c); }
-inline Var operator+(double c, const Var& a) { return detail::unary_c<ops::AddC>(a, c); }
-inline Var operator-(const Var& a, double c) { return detail::unary_c<ops::SubC>(a, c); }
-inline Var operator-(double c, const Var& a) { return detail::unary_c<ops::RsubC>(a, c); }
-inline Var operator*(const Var& a, double c) { return detail::unary_c<ops::MulC>(a, c); }
-inline Var operator*(double c, const Var& a) { return detail::unary_c<ops::MulC>(a, c); }
-inline Var operator/(const Var& a, double c) { return detail::unary_c<ops::DivC>(a, c); }
-inline Var operator/(double c, const Var& a) { return detail::unary_c<ops::RdivC>(a, c); }
-inline Var operator-(const Var& a) { return detail::unary<ops::Neg>(a); }
-inline Var operator+(const Var& a) { return a; }
+inline Var operator+(const Var& a, double c) {
+  return detail::unary_c<ops::AddC>(a, c);
+}
+inline Var operator+(double c, const Var& a) {
+  return detail::unary_c<ops::AddC>(a, c);
+}
+inline Var operator-(const Var& a, double c) {
+  return detail::unary_c<ops::SubC>(a, c);
+}
+inline Var operator-(double c, const Var& a) {
+  return detail::unary_c<ops::RsubC>(a, c);
+}
+inline Var operator*(const Var& a, double c) {
+  return detail::unary_c<ops::MulC>(a, c);
+}
+inline Var operator*(double c, const Var& a) {
+  return detail::unary_c<ops::MulC>(a, c);
+}
+inline Var operator/(const Var& a, double c) {
+  return detail::unary_c<ops::DivC>(a, c);
+}
+inline Var operator/(double c, const Var& a) {
+  return detail::unary_c<ops::RdivC>(a, c);
+}
+inline Var operator-(const Var& a) {
+  return detail::unary<ops::Neg>(a);
+}
+inline Var operator+(const Var& a) {
+  return a;
+}
 
-inline Var& Var::operator+=(const Var& o) { return *this = *this + o; }
-inline Var& Var::operator-=(const Var& o) { return *this = *this - o; }
-inline Var& Var::operator*=(const Var& o) { return *this = *this * o; }
-inline Var& Var::operator/=(const Var& o) { return *this = *this / o; }
+inline Var& Var::operator+=(const Var& o) {
+  return *this = *this + o;
+}
+inline Var& Var::operator-=(const Var& o) {
+  return *this = *this - o;
+}
+inline Var& Var::operator*=(const Var& o) {
+  return *this = *this * o;
+}
+inline Var& Var::operator/=(const Var& o) {
+  return *this = *this / o;
+}
 
 // Comparisons look at values only (they record nothing), so ordinary control flow works.
-inline bool operator<(const Var& a, const Var& b) { return a.value() < b.value(); }
-inline bool operator>(const Var& a, const Var& b) { return a.value() > b.value(); }
-inline bool operator<=(const Var& a, const Var& b) { return a.value() <= b.value(); }
-inline bool operator>=(const Var& a, const Var& b) { return a.value() >= b.value(); }
-inline bool operator==(const Var& a, const Var& b) { return a.value() == b.value(); }
+inline bool operator<(const Var& a, const Var& b) {
+  return a.value() < b.value();
+}
+inline bool operator>(const Var& a, const Var& b) {
+  return a.value() > b.value();
+}
+inline bool operator<=(const Var& a, const Var& b) {
+  return a.value() <= b.value();
+}
+inline bool operator>=(const Var& a, const Var& b) {
+  return a.value() >= b.value();
+}
+inline bool operator==(const Var& a, const Var& b) {
+  return a.value() == b.value();
+}
 
 // ------------------------------------------------------------------ functions
-inline Var exp(const Var& a) { return detail::unary<ops::Exp>(a); }
-inline Var log(const Var& a) { return detail::unary<ops::Log>(a); }
-inline Var log1p(const Var& a) { return detail::unary<ops::Log1p>(a); }
-inline Var expm1(const Var& a) { return detail::unary<ops::Expm1>(a); }
-inline Var sqrt(const Var& a) { return detail::unary<ops::Sqrt>(a); }
-inline Var square(const Var& a) { return detail::unary<ops::Square>(a); }
-inline Var reciprocal(const Var& a) { return detail::unary<ops::Reciprocal>(a); }
-inline Var abs(const Var& a) { return detail::unary<ops::Abs>(a); }
-inline Var sin(const Var& a) { return detail::unary<ops::Sin>(a); }
-inline Var cos(const Var& a) { return detail::unary<ops::Cos>(a); }
-inline Var tan(const Var& a) { return detail::unary<ops::Tan>(a); }
-inline Var tanh(const Var& a) { return detail::unary<ops::Tanh>(a); }
-inline Var sigmoid(const Var& a) { return detail::unary<ops::Sigmoid>(a); }
-inline Var softplus(const Var& a) { return detail::unary<ops::Softplus>(a); }
-inline Var relu(const Var& a) { return detail::unary<ops::Relu>(a); }
+inline Var exp(const Var& a) {
+  return detail::unary<ops::Exp>(a);
+}
+inline Var log(const Var& a) {
+  return detail::unary<ops::Log>(a);
+}
+inline Var log1p(const Var& a) {
+  return detail::unary<ops::Log1p>(a);
+}
+inline Var expm1(const Var& a) {
+  return detail::unary<ops::Expm1>(a);
+}
+inline Var sqrt(const Var& a) {
+  return detail::unary<ops::Sqrt>(a);
+}
+inline Var square(const Var& a) {
+  return detail::unary<ops::Square>(a);
+}
+inline Var reciprocal(const Var& a) {
+  return detail::unary<ops::Reciprocal>(a);
+}
+inline Var abs(const Var& a) {
+  return detail::unary<ops::Abs>(a);
+}
+inline Var sin(const Var& a) {
+  return detail::unary<ops::Sin>(a);
+}
+inline Var cos(const Var& a) {
+  return detail::unary<ops::Cos>(a);
+}
+inline Var tan(const Var& a) {
+  return detail::unary<ops::Tan>(a);
+}
+inline Var tanh(const Var& a) {
+  return detail::unary<ops::Tanh>(a);
+}
+inline Var sigmoid(const Var& a) {
+  return detail::unary<ops::Sigmoid>(a);
+}
+inline Var softplus(const Var& a) {
+  return detail::unary<ops::Softplus>(a);
+}
+inline Var relu(const Var& a) {
+  return detail::unary<ops::Relu>(a);
+}
 inline Var leaky_relu(const Var& a, double slope = 0.01) {
   return detail::unary_c<ops::LeakyRelu>(a, slope);
 }
@@ -200,11 +270,21 @@ inline Var pow(const Var& a, const Var& b) {
   if (a.is_constant()) return detail::unary_c<ops::RpowC>(b, a.value());
   return detail::binary<ops::Pow>(a, b);
 }
-inline Var pow(const Var& a, double c) { return detail::unary_c<ops::PowC>(a, c); }
-inline Var pow(double c, const Var& a) { return detail::unary_c<ops::RpowC>(a, c); }
-inline Var min(const Var& a, const Var& b) { return detail::binary<ops::Min>(a, b); }
-inline Var max(const Var& a, const Var& b) { return detail::binary<ops::Max>(a, b); }
+inline Var pow(const Var& a, double c) {
+  return detail::unary_c<ops::PowC>(a, c);
+}
+inline Var pow(double c, const Var& a) {
+  return detail::unary_c<ops::RpowC>(a, c);
+}
+inline Var min(const Var& a, const Var& b) {
+  return detail::binary<ops::Min>(a, b);
+}
+inline Var max(const Var& a, const Var& b) {
+  return detail::binary<ops::Max>(a, b);
+}
 /// `cond ? a : b`, recording nothing: the gradient flows to the branch taken.
-inline Var where(bool cond, const Var& a, const Var& b) { return cond ? a : b; }
+inline Var where(bool cond, const Var& a, const Var& b) {
+  return cond ? a : b;
+}
 
 }  // namespace xi

@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
-#include <new>
 #include <memory>
+#include <new>
 #include <type_traits>
 #include <vector>
 

@@ -16,7 +16,9 @@ namespace {
 using ::testing::HasSubstr;
 
 using test::Result;
-Result xigrad(std::vector<std::string> args) { return test::run_app(std::move(args)); }
+Result xigrad(std::vector<std::string> args) {
+  return test::run_app(std::move(args));
+}
 
 const char* kLecture = "-y*log(1/(1+exp(-w*x)))";
 

@@ -18,7 +18,9 @@ namespace {
 using ::testing::HasSubstr;
 
 using test::Result;
-Result xigrad(std::vector<std::string> args) { return test::run_app(std::move(args)); }
+Result xigrad(std::vector<std::string> args) {
+  return test::run_app(std::move(args));
+}
 
 const char* kRegression = "(1-b0)^2 + (2-b0-b1)^2 + (3-b0-3*b1)^2";
 

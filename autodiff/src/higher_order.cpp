@@ -51,8 +51,10 @@ class Workspace {
   Recording* r_;
 };
 
-// Forward tangent sweep: tangents (slots × K), leaf rows already seeded.
-void tangent_sweep(const Tape& tape, double* T, std::size_t K) {
+// Forward tangent sweep: tangents (slots × K). Rows [seed_lo, seed_hi) are already seeded; every
+// other row is written here (leaves and constants zeroed, tensor nodes by their jvp rule, which
+// fills its block), so T need not be cleared beforehand.
+void tangent_sweep(const Tape& tape, double* T, std::size_t K, Index seed_lo, Index seed_hi) {
   const Op* op = tape.op_codes();
   const double* partial = tape.partials();
   const Index* input = tape.inputs();
@@ -60,6 +62,7 @@ void tangent_sweep(const Tape& tape, double* T, std::size_t K) {
   const Index n_slots = static_cast<Index>(tape.slot_count());
   std::size_t k = 0;
   auto t = tensors.begin();
+  std::fill_n(T, K, 0.0);  // slot 0, the constant sink
   for (Index s = 1; s < n_slots;) {
     if (t != tensors.end() && t->slot == s) {
       t->op->jvp(*t, JvpArgs{K, T, T + std::size_t{s} * K});
@@ -76,6 +79,8 @@ void tangent_sweep(const Tape& tape, double* T, std::size_t K) {
         const double* in = T + std::size_t{input[k + j]} * K;
         for (std::size_t d = 0; d < K; ++d) out[d] += p * in[d];
       }
+    } else if (s < seed_lo || s >= seed_hi) {
+      std::fill_n(out, K, 0.0);
     }
     k += arity;
     ++s;
@@ -160,14 +165,14 @@ Matrix second_order(Recording& r, const Matrix& V) {
   const Index x0 = r.x.slot();
   for (std::size_t first = 0; first < directions; first += kMaxDirections) {
     const std::size_t K = std::min(kMaxDirections, directions - first);
-    T.assign(slots * K, 0.0);
+    T.resize(slots * K);  // every row is written by the seeding below or the sweep
     B.assign(slots * K, 0.0);
     for (std::size_t i = 0; i < n; ++i) {
       for (std::size_t d = 0; d < K; ++d) {
         T[(x0 + i) * K + d] = V(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(first + d));
       }
     }
-    tangent_sweep(tape, T.data(), K);
+    tangent_sweep(tape, T.data(), K, x0, x0 + static_cast<Index>(n));
     soa_sweep(tape, adj.data(), T.data(), B.data(), K);
     for (std::size_t i = 0; i < n; ++i) {
       for (std::size_t d = 0; d < K; ++d) {
@@ -227,7 +232,7 @@ Matrix jacobian(const VectorFunction& f, const Vector& x) {
     const std::size_t K = static_cast<std::size_t>(n);
     std::vector<double> T(slots * K, 0.0);
     for (std::size_t j = 0; j < K; ++j) T[(xv.slot() + j) * K + j] = 1.0;
-    tangent_sweep(tape, T.data(), K);
+    tangent_sweep(tape, T.data(), K, xv.slot(), xv.slot() + static_cast<Index>(n));
     for (Eigen::Index i = 0; i < m; ++i) {
       for (Eigen::Index j = 0; j < n; ++j) J(i, j) = T[(y.slot() + i) * K + j];
     }

@@ -8,6 +8,7 @@
 // is the identity and no copy is made.
 
 #include <algorithm>
+#include <vector>
 
 #include "record.hpp"
 
@@ -58,6 +59,29 @@ void add_product_swapped(const L& lhs, const R& rhs, std::size_t d0, std::size_t
   Matrix p(rows, cols);
   p.noalias() = lhs * rhs;
   add_swap01(p.data(), d0, d1, K, dst);
+}
+
+// C = A·Ḃ (A: m × p, Ḃ: p × w) when every column of Ḃ is zero or a single exact 1, as when the
+// directions are unit vectors (the Hessian's seed V = I): a gather of A's columns instead of a
+// GEMM. Returns false, writing nothing, for any other Ḃ; the scan stops at its first other value.
+bool gather_columns(const double* A, const double* bdot, std::size_t m, std::size_t p,
+                    std::size_t w, double* C) {
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> src(w, kNone);
+  for (std::size_t j = 0; j < p; ++j) {
+    for (std::size_t c = 0; c < w; ++c) {
+      const double v = bdot[j * w + c];
+      if (v == 0.0) continue;
+      if (v != 1.0 || src[c] != kNone) return false;
+      src[c] = j;
+    }
+  }
+  for (std::size_t i = 0; i < m; ++i) {
+    const double* a = A + i * p;
+    double* out = C + i * w;
+    for (std::size_t c = 0; c < w; ++c) out[c] = src[c] == kNone ? 0.0 : a[src[c]];
+  }
+  return true;
 }
 
 // ------------------------------------------------------------------ dot
@@ -173,7 +197,9 @@ class MatmulOp final : public TensorOp {
     MatrixMap C(g.out_dot, d.m, d.n * K);
     // A·Ḃ: Ḃ as (p × n·K).
     if (nd.in[1].requires_grad()) {
-      C.noalias() = a(nd, d) * ConstMatrixMap(g.in_dot(nd, 1), d.p, d.n * K);
+      if (!gather_columns(nd.in[0].data, g.in_dot(nd, 1), m, p, n * g.k, g.out_dot)) {
+        C.noalias() = a(nd, d) * ConstMatrixMap(g.in_dot(nd, 1), d.p, d.n * K);
+      }
     } else {
       C.setZero();
     }

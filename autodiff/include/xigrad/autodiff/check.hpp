@@ -18,7 +18,7 @@
 namespace xi {
 
 struct CheckOptions {
-  double rel_tol = 1e-6;  // relative error accepted (against max(|a|, |b|, abs_floor))
+  double rel_tol = 1e-6;    // relative error accepted (against max(|a|, |b|, abs_floor))
   double abs_floor = 1e-8;  // below this magnitude errors are judged absolutely
   /// Step for component i is step_scale · max(|xᵢ|, 1) (≈ cbrt(machine eps) for central
   /// differences, which balances truncation and rounding error).
@@ -26,13 +26,13 @@ struct CheckOptions {
 };
 
 struct CheckComponent {
-  std::string name;                 // "x[0]" or a given name
+  std::string name;  // "x[0]" or a given name
   double autodiff = 0;
   double finite_difference = 0;
-  std::optional<double> hand;       // hand-derived value, when given
-  double step = 0;                  // finite-difference step used
-  double abs_error = 0;             // max |difference| among the values compared
-  double rel_error = 0;             // abs_error / max(|values|, abs_floor)
+  std::optional<double> hand;  // hand-derived value, when given
+  double step = 0;             // finite-difference step used
+  double abs_error = 0;        // max |difference| among the values compared
+  double rel_error = 0;        // abs_error / max(|values|, abs_floor)
   bool ok = true;
 };
 
@@ -40,7 +40,8 @@ struct GradientReport {
   double value = 0;
   std::vector<CheckComponent> components;
   bool ok = true;
-  /// Aligned table: component, autodiff, finite difference, [hand], step, abs err, rel err, verdict.
+  /// Aligned table: component, autodiff, finite difference, [hand], step, abs err, rel err,
+  /// verdict.
   std::string table() const;
 };
 

@@ -23,17 +23,17 @@ struct PartialRow {
 
 /// One row of the ξ table.
 struct NodeRow {
-  Index id = 0;                 // ξ number: recording order of non-leaf nodes, from 1
-  Index slot = 0;               // tape slot
-  std::string op;               // op name, e.g. "reciprocal"
-  std::string definition;       // "ξ4 = 1 + ξ3"
+  Index id = 0;                     // ξ number: recording order of non-leaf nodes, from 1
+  Index slot = 0;                   // tape slot
+  std::string op;                   // op name, e.g. "reciprocal"
+  std::string definition;           // "ξ4 = 1 + ξ3"
   std::vector<std::string> inputs;  // printed names of the inputs
   std::vector<Index> input_ids;     // ξ ids of inputs that are nodes (0 for leaves/constants)
-  Shape shape;                  // () for scalar nodes
-  double value = 0;             // scalar value (first element for tensors)
+  Shape shape;                      // () for scalar nodes
+  double value = 0;                 // scalar value (first element for tensors)
   std::vector<PartialRow> partials;
-  double adjoint = 0;           // ∂L/∂ξ (first element for tensors)
-  std::string kink;             // the subgradient taken, when the node sits on a kink
+  double adjoint = 0;  // ∂L/∂ξ (first element for tensors)
+  std::string kink;    // the subgradient taken, when the node sits on a kink
 };
 
 /// A leaf (an independent variable) of the computation.
@@ -47,14 +47,14 @@ struct LeafRow {
 /// One chain-rule step of the reverse sweep: ∂L/∂(to) += ∂L/∂(from) · ∂from/∂to.
 struct SweepStep {
   std::string from, to;
-  double adjoint = 0;   // ∂L/∂from
-  double partial = 0;   // ∂from/∂to
+  double adjoint = 0;            // ∂L/∂from
+  double partial = 0;            // ∂from/∂to
   double before = 0, after = 0;  // ∂L/∂to before and after this step
 };
 
 struct Explanation {
   std::vector<LeafRow> leaves;
-  std::vector<NodeRow> nodes;  // recording order
+  std::vector<NodeRow> nodes;    // recording order
   std::vector<SweepStep> steps;  // reverse sweep order (scalar nodes)
   double value = 0;
 

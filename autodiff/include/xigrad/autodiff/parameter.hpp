@@ -39,13 +39,13 @@ class Parameter {
   /// shape (rows, cols) from any other Eigen matrix expression.
   template <class Derived>
   explicit Parameter(const Eigen::MatrixBase<Derived>& value, std::string name = {})
-      : Parameter(Matrix(value.derived().reshaped(value.cols() == 1 ? 1 : value.rows(),
-                                                  value.cols() == 1 ? value.size() : value.cols())
+      : Parameter(Matrix(value.derived()
+                             .reshaped(value.cols() == 1 ? 1 : value.rows(),
+                                       value.cols() == 1 ? value.size() : value.cols())
                              .eval()),
-                  Derived::ColsAtCompileTime == 1
-                      ? Shape::vector(static_cast<Index>(value.size()))
-                      : Shape::matrix(static_cast<Index>(value.rows()),
-                                      static_cast<Index>(value.cols())),
+                  Derived::ColsAtCompileTime == 1 ? Shape::vector(static_cast<Index>(value.size()))
+                                                  : Shape::matrix(static_cast<Index>(value.rows()),
+                                                                  static_cast<Index>(value.cols())),
                   std::move(name)) {}
 
   Shape shape() const noexcept { return data_->shape; }

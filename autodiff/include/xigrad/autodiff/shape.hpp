@@ -32,9 +32,12 @@ struct Shape {
 /// "()", "(5)" or "(3, 4)", as NumPy prints shapes.
 inline std::string to_string(const Shape& s) {
   switch (s.rank) {
-    case 0: return "()";
-    case 1: return fmt::format("({})", s.cols);
-    default: return fmt::format("({}, {})", s.rows, s.cols);
+    case 0:
+      return "()";
+    case 1:
+      return fmt::format("({})", s.cols);
+    default:
+      return fmt::format("({}, {})", s.rows, s.cols);
   }
 }
 

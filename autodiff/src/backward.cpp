@@ -37,7 +37,8 @@ void reverse_sweep(const Tape& tape, double* adj, Index from_slot) {
     // carried in a register instead of stored and reloaded (a store-to-load dependency chain).
     double carry = 0.0;
     for (Index n = hi; n-- > lo;) {
-      const unsigned arity = kArity[static_cast<std::size_t>(op[n])];
+      const Op code = op[n];
+      const unsigned arity = kArity[static_cast<std::size_t>(code)];
       k -= arity;
       const double a = adj[n] + carry;
       adj[n] = a;
@@ -45,22 +46,23 @@ void reverse_sweep(const Tape& tape, double* adj, Index from_slot) {
       // A node the output does not depend on passes nothing back, even where its partial is
       // infinite (0 · inf would otherwise turn its inputs' adjoints into NaN).
       if (a == 0.0) continue;
-      if (arity >= 1) {
-        const Index in = input[k];
-        const double c = partial[k] * a;
-        if (in == n - 1) {
-          carry = c;
-        } else {
-          adj[in] += c;
-        }
+      // The first contribution to slot n − 1 is assigned rather than added to 0, which would put
+      // an add on the critical path of every chain step.
+      const double* p = partial + k;
+      const Index* in = input + k;
+      unsigned j = 0;
+      if (is_chain_statement(code)) {
+        carry = a;  // the implied operand: the node before it, partial 1
+      } else if (arity != 0 && in[0] == n - 1) {
+        carry = p[0] * a;
+        j = 1;
       }
-      if (arity == 2) {
-        const Index in = input[k + 1];
-        const double c = partial[k + 1] * a;
-        if (in == n - 1) {
+      for (; j < arity; ++j) {
+        const double c = p[j] * a;
+        if (in[j] == n - 1) {
           carry += c;
         } else {
-          adj[in] += c;
+          adj[in[j]] += c;
         }
       }
     }

@@ -168,10 +168,18 @@ struct ScalarView {
   double y = 0;
 };
 
+[[noreturn]] void throw_statement_node(const char* what) {
+  throw TapeError(fmt::format(
+      "{}: this recording has nodes recorded one per statement (Granularity::statement), which "
+      "keep no ξ chain to show or check; record the computation with "
+      "Tape::set_granularity(Granularity::operation), the default",
+      what));
+}
+
 // The nodes recorded up to the output, with the printed name of every slot.
 class Walk {
  public:
-  Walk(const Tape& tape, Index out) : tape_(tape), out_(out) {
+  Walk(const Tape& tape, Index out, const char* what) : tape_(tape), out_(out) {
     const auto& tensors = tape.tensor_nodes();
     end_ = out + 1;
     if (const TensorNode* t = tape.tensor_at(out))
@@ -191,6 +199,7 @@ class Walk {
         continue;
       }
       const Op op = tape.op_at(s);
+      if (is_statement(op)) throw_statement_node(what);
       NodeRef r{Kind::scalar, s, 1, op, k, kc, nullptr, 0};
       if (op == Op::leaf) {
         r.kind = Kind::leaf;
@@ -510,7 +519,7 @@ std::vector<SweepStep> sweep_steps(const Walk& w) {
 
 Explanation explain(const Var& L) {
   Tape& tape = tape_of(L, "explain");
-  const Walk w(tape, L.slot());
+  const Walk w(tape, L.slot(), "explain");
   const double* adj = engine_adjoints(tape, L.slot());
   Explanation ex;
   ex.value = L.value();
@@ -649,7 +658,7 @@ std::string element_prefix(const Walk& w, Index slot, std::size_t size) {
 
 std::string to_dot(const Var& L) {
   Tape& tape = tape_of(L, "to_dot");
-  const Walk w(tape, L.slot());
+  const Walk w(tape, L.slot(), "to_dot");
   const double* adj = engine_adjoints(tape, L.slot());
   const Index out =
       w.at(L.slot()).kind == Kind::leaf ? w.group_first(L.slot()) : w.at(L.slot()).slot;
@@ -860,7 +869,7 @@ std::string describe_adjoint(const Walk& w, const NodeRef& r, Index slot, const 
 std::optional<std::string> find_non_finite(const Tape& tape, const Var& L) {
   if (L.is_constant()) return std::nullopt;
   tape.check(L.slot(), L.generation());
-  const Walk w(tape, L.slot());
+  const Walk w(tape, L.slot(), "the non-finite check");
   // Values, in recording order, of the nodes L depends on.
   for (const NodeRef& r : w.nodes()) {
     if (!w.needed(r)) continue;

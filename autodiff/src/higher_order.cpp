@@ -40,6 +40,8 @@ class Workspace {
     r_ = cached.in_use ? &own_.emplace() : &cached;
     r_->in_use = true;
     r_->tape.clear();
+    // The second-order sweep reads each op's second partials: one node per operation.
+    r_->tape.set_granularity(Granularity::operation);
   }
   ~Workspace() { r_->in_use = false; }
   Workspace(const Workspace&) = delete;

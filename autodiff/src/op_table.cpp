@@ -8,7 +8,9 @@ namespace xi {
 namespace {
 
 template <class T>
-concept HasKink = requires { &T::at_kink; };
+concept HasKink = requires {
+  &T::at_kink;
+};
 
 template <class T>
 constexpr OpInfo unary_info() {
@@ -122,6 +124,12 @@ static_assert(tables_consistent(), "an element-wise op is missing from the op ta
 
 const OpInfo& op_info(Op code) {
   const auto i = static_cast<std::size_t>(code);
+  if (is_statement(code)) {
+    throw MissingRuleError(fmt::format(
+        "a statement node ({} operands) has no element-wise rule: its partials were multiplied "
+        "out when it was recorded (record with Granularity::operation to keep one node per op)",
+        kArity[i]));
+  }
   if (i >= kTable.size() || kTable[i].value == nullptr) {
     throw MissingRuleError(fmt::format("op code {} has no element-wise rule", i));
   }

@@ -192,9 +192,8 @@ Var detail::record_constant_leaf(double value) {
   return Var::recorded(value, t.push_constant(value), t.generation());
 }
 
-Var clamp(const Var& a, double lo, double hi) {
-  if (!(lo <= hi)) throw Error(fmt::format("clamp: lower bound {} exceeds upper bound {}", lo, hi));
-  return detail::unary_c<ops::Clamp>(a, lo, hi);
+void detail::throw_clamp_bounds(double lo, double hi) {
+  throw Error(fmt::format("clamp: lower bound {} exceeds upper bound {}", lo, hi));
 }
 
 double Var::adjoint() const {

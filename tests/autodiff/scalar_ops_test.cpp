@@ -699,13 +699,13 @@ TEST(ScalarOpsStability, Log1pOfExpm1IsTheIdentity) {
   double s = 0;
   // expm1 and log1p keep tiny arguments exact, where exp(a) − 1 and log(1 + a) lose them.
   EXPECT_EQ(value_and_slope(
-                +[](const Var& x) { return xi::expm1(x); }, 1e-300, &s),
+                +[](const Var& x) -> Var { return xi::expm1(x); }, 1e-300, &s),
             1e-300);
   EXPECT_EQ(value_and_slope(
-                +[](const Var& x) { return xi::log1p(x); }, 1e-300, &s),
+                +[](const Var& x) -> Var { return xi::log1p(x); }, 1e-300, &s),
             1e-300);
   EXPECT_EQ(value_and_slope(
-                +[](const Var& x) { return xi::expm1(x); }, -700, &s),
+                +[](const Var& x) -> Var { return xi::expm1(x); }, -700, &s),
             -1.0);
 }
 
@@ -726,23 +726,23 @@ TEST(ScalarOpsStability, LogOfSigmoidKeepsItsSlopeInTheTails) {
 TEST(ScalarOpsStability, DomainEdges) {
   double s = 0;
   EXPECT_LT(rel_err(value_and_slope(
-                        +[](const Var& x) { return xi::log(x); }, 1e-300, &s),
+                        +[](const Var& x) -> Var { return xi::log(x); }, 1e-300, &s),
                     std::log(1e-300)),
             1e-15);
   EXPECT_LT(rel_err(s, 1e300), 1e-15);
   EXPECT_LT(rel_err(value_and_slope(
-                        +[](const Var& x) { return xi::log1p(x); }, -1 + 1e-12, &s),
+                        +[](const Var& x) -> Var { return xi::log1p(x); }, -1 + 1e-12, &s),
                     std::log(1e-12)),
             1e-4);  // -1 + 1e-12 is only representable to ~1e-4 relative in its distance to -1
   EXPECT_TRUE(std::isfinite(s));
   EXPECT_GT(s, 9e11);
   EXPECT_LT(rel_err(value_and_slope(
-                        +[](const Var& x) { return xi::sqrt(x); }, 1e-300, &s),
+                        +[](const Var& x) -> Var { return xi::sqrt(x); }, 1e-300, &s),
                     1e-150),
             1e-15);
   EXPECT_LT(rel_err(s, 0.5e150), 1e-15);
   EXPECT_TRUE(std::isfinite(value_and_slope(
-      +[](const Var& x) { return xi::exp(x); }, 700, &s)));
+      +[](const Var& x) -> Var { return xi::exp(x); }, 700, &s)));
   EXPECT_LT(rel_err(s, std::exp(700.0)), 1e-15);
 }
 

@@ -63,6 +63,28 @@ enum class Op : std::uint8_t {
   count
 };
 
+/// Statement nodes (Tape::set_granularity(Granularity::statement)): one node per assignment to a
+/// Var, whose n operands' partials were multiplied out when it was recorded; op code
+/// kStatementBase + n. An accumulating statement (`z += e` right after z was recorded) also
+/// depends on the node just before it with partial 1, which is implied rather than stored: op
+/// code kChainBase + n. Statement nodes carry no element-wise rule of their own.
+inline constexpr unsigned kStatementBase = 128;
+inline constexpr unsigned kChainBase = 192;
+inline constexpr unsigned kMaxStatementOperands = 63;
+static_assert(static_cast<unsigned>(Op::count) <= kStatementBase);
+constexpr Op statement_op(unsigned operands) noexcept {
+  return static_cast<Op>(kStatementBase + operands);
+}
+constexpr Op chain_statement_op(unsigned operands) noexcept {
+  return static_cast<Op>(kChainBase + operands);
+}
+constexpr bool is_statement(Op op) noexcept {
+  return static_cast<unsigned>(op) >= kStatementBase;
+}
+constexpr bool is_chain_statement(Op op) noexcept {
+  return static_cast<unsigned>(op) >= kChainBase;
+}
+
 namespace ops {
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -366,11 +388,15 @@ struct Clamp {
 
 // ---------------------------------------------------------------- binary ops
 // value(a, b) · da, db = ∂y/∂a, ∂y/∂b · d2 = {∂²y/∂a², ∂²y/∂a∂b, ∂²y/∂b²}
+// fold_a / fold_b: the unary op with a folded constant recorded instead when input a / b is a
+// constant (void: the constant is recorded as a constant leaf).
 
 using Second = std::array<double, 3>;
 
 struct Add {
   static constexpr Op code = Op::add;
+  using fold_a = AddC;
+  using fold_b = AddC;
   static constexpr std::string_view name = "add", def = "a + b", partial_a = "1", partial_b = "1",
                                     kink = "";
   static double value(double a, double b) { return a + b; }
@@ -381,6 +407,8 @@ struct Add {
 
 struct Sub {
   static constexpr Op code = Op::sub;
+  using fold_a = RsubC;
+  using fold_b = SubC;
   static constexpr std::string_view name = "sub", def = "a - b", partial_a = "1", partial_b = "-1",
                                     kink = "";
   static double value(double a, double b) { return a - b; }
@@ -391,6 +419,8 @@ struct Sub {
 
 struct Mul {
   static constexpr Op code = Op::mul;
+  using fold_a = MulC;
+  using fold_b = MulC;
   static constexpr std::string_view name = "mul", def = "a·b", partial_a = "b", partial_b = "a",
                                     kink = "";
   static double value(double a, double b) { return a * b; }
@@ -401,6 +431,8 @@ struct Mul {
 
 struct Div {
   static constexpr Op code = Op::div;
+  using fold_a = RdivC;
+  using fold_b = DivC;
   static constexpr std::string_view name = "div", def = "a/b", partial_a = "1/b",
                                     partial_b = "-a/b^2", kink = "";
   static double value(double a, double b) { return a / b; }
@@ -414,6 +446,8 @@ struct Div {
 // ∂/∂b uses log(a); at a = 0 with b >= 0 it is taken as 0 (the limit, PyTorch's convention).
 struct Pow {
   static constexpr Op code = Op::pow;
+  using fold_a = RpowC;
+  using fold_b = PowC;
   static constexpr std::string_view name = "pow", def = "a^b", partial_a = "b·a^(b-1)",
                                     partial_b = "a^b·log(a)", kink = "";
   static double value(double a, double b) { return std::pow(a, b); }
@@ -432,6 +466,8 @@ struct Pow {
 // At a tie the subgradient splits evenly: ∂/∂a = ∂/∂b = 1/2 (PyTorch's maximum/minimum).
 struct Min {
   static constexpr Op code = Op::min;
+  using fold_a = void;
+  using fold_b = void;
   static constexpr std::string_view name = "min", def = "min(a, b)", partial_a = "[a < b]",
                                     partial_b = "[b < a]",
                                     kink = "min at a tie: subgradient 1/2 to each side taken";
@@ -444,6 +480,8 @@ struct Min {
 
 struct Max {
   static constexpr Op code = Op::max;
+  using fold_a = void;
+  using fold_b = void;
   static constexpr std::string_view name = "max", def = "max(a, b)", partial_a = "[a > b]",
                                     partial_b = "[b > a]",
                                     kink = "max at a tie: subgradient 1/2 to each side taken";

@@ -36,6 +36,23 @@ inline thread_local Tape* t_current_tape = nullptr;
 Tape& make_thread_default_tape();
 }  // namespace detail
 
+/// How scalar Var code is recorded (Tape::set_granularity).
+enum class Granularity : std::uint8_t {
+  /// One node per operation: the ξ chain that explain, to_dot and check_nodes show. The default.
+  operation,
+  /// One node per statement, i.e. per assignment to a Var (`z += w * x`, `L += log(1 + exp(-z))`):
+  /// the operations of the statement are expression templates whose partials are multiplied out
+  /// when it is recorded, as Adept and CoDiPack do. Fewer nodes and a faster gradient; explain,
+  /// to_dot and check_nodes need `operation`, and so does the Hessian (which records its own).
+  statement,
+};
+
+/// Where a statement node's operands go while it is recorded (see Tape::begin_statement).
+struct StatementCursor {
+  double* partial;
+  Index* input;
+};
+
 /// Bytes the tape holds, for reporting (see bench/).
 struct TapeMemory {
   std::size_t slots = 0;         // adjoint slots in use
@@ -82,6 +99,14 @@ class Tape {
   void set_keep_values(bool keep) noexcept { keep_values_ = keep; }
   bool keep_values() const noexcept { return keep_values_; }
 
+  /// One node per operation (default) or per statement; see Granularity. Takes effect for what
+  /// is recorded next, so a recording may mix the two.
+  void set_granularity(Granularity g) noexcept {
+    granularity_ = g;
+    update_fuse();
+  }
+  Granularity granularity() const noexcept { return granularity_; }
+
   /// Number of adjoint slots in use (slot 0 is the constant sink).
   std::size_t slot_count() const noexcept { return n_slots_; }
   /// Generation of this tape's current recording; changes at every clear().
@@ -90,6 +115,8 @@ class Tape {
 
   // ---------------------------------------------------------------- recording (internal API)
   bool recording() const noexcept { return no_grad_depth_ == 0; }
+  /// Recording, one node per statement (the one flag the statement hot path reads).
+  bool fuses_statements() const noexcept { return fuse_; }
 
   /// Checks that a value recorded with generation `gen` at `slot` belongs to this tape's
   /// current recording; constants (slot 0) always do.
@@ -135,6 +162,26 @@ class Tape {
     return push_node(op, value);
   }
 
+  /// Room for a statement node of up to `max_operands` operands; write them at the cursor and
+  /// then call push_statement with the number written.
+  StatementCursor begin_statement(std::size_t max_operands) {
+    if (n_operands_ + max_operands > partial_.capacity() || n_slots_ + 1 > op_.capacity())
+        [[unlikely]]
+      grow(max_operands, 1, 0);
+    return {partial_.data() + n_operands_, input_.data() + n_operands_};
+  }
+  Index push_statement(unsigned operands, double value) {
+    n_operands_ += operands;
+    return push_node(statement_op(operands), value);
+  }
+  /// A statement that also depends, with partial 1, on the node recorded just before it.
+  Index push_chain_statement(unsigned operands, double value) {
+    n_operands_ += operands;
+    return push_node(chain_statement_op(operands), value);
+  }
+  /// The slot of the last scalar slot recorded (0 if none).
+  Index last_slot() const noexcept { return static_cast<Index>(n_slots_ - 1); }
+
   /// Reserves `size` slots for a tensor node and returns it to be filled in; its value array is
   /// allocated in the arena.
   TensorNode& push_tensor(const TensorOp& op, Shape shape);
@@ -176,8 +223,14 @@ class Tape {
   }
 
   // no_grad bookkeeping (see NoGrad in var.hpp)
-  void enter_no_grad() noexcept { ++no_grad_depth_; }
-  void leave_no_grad() noexcept { --no_grad_depth_; }
+  void enter_no_grad() noexcept {
+    ++no_grad_depth_;
+    update_fuse();
+  }
+  void leave_no_grad() noexcept {
+    --no_grad_depth_;
+    update_fuse();
+  }
 
  private:
   void reserve_scalar(std::size_t operands, std::size_t slots, std::size_t consts) {
@@ -190,6 +243,9 @@ class Tape {
     op_[s] = op;
     if (keep_values_) value_[s] = value;
     return s;
+  }
+  void update_fuse() noexcept {
+    fuse_ = granularity_ == Granularity::statement && no_grad_depth_ == 0;
   }
   [[gnu::noinline]] void grow(std::size_t operands, std::size_t slots, std::size_t consts);
   [[noreturn]] void throw_foreign(std::uint32_t gen) const;
@@ -212,6 +268,8 @@ class Tape {
   std::uint32_t gen_;
   int no_grad_depth_ = 0;
   bool keep_values_ = true;
+  Granularity granularity_ = Granularity::operation;
+  bool fuse_ = false;
   std::size_t adjoint_slots_ = 0;  // slot count the adjoints were computed for (0: none)
 };
 

@@ -1,14 +1,21 @@
 #pragma once
-// Var: a scalar on the tape. Arithmetic and the element-wise functions of scalar_ops.hpp record
-// one node each on the current thread's tape; a Var made from a plain number is a constant and
-// is folded into the node that uses it (`1 + ξ3` is one node, as in the lecture's ξ table).
+// Var: a scalar on the tape. Arithmetic and the element-wise functions of scalar_ops.hpp build an
+// expression that is recorded when it is assigned to a Var: by default one node per operation
+// (the ξ chain), or one node per statement with Tape::set_granularity(Granularity::statement).
+// A Var made from a plain number is a constant and is folded into the node that uses it
+// (`1 + ξ3` is one node, as in the lecture's ξ table).
 //
 //   xi::Var w = xi::variable(0.5, "w"), x = xi::variable(2.0, "x");
 //   xi::Var loss = xi::log(1 + xi::exp(-w * x));
 //   double dw = xi::grad(loss, w);
+//
+// `auto e = w * x;` holds an unevaluated expression (like Eigen's): it is recorded each time it
+// is assigned to a Var. Write `xi::Var e = w * x;` to record it once.
 
+#include <concepts>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include <xigrad/autodiff/scalar_ops.hpp>
 #include <xigrad/autodiff/tape.hpp>
@@ -31,6 +38,12 @@ class Var {
   /// ∂L/∂this from the last backward pass on this Var's tape.
   double adjoint() const;
 
+  /// Records an expression of Vars (see the top of this file). Implicit, so that `Var z = w * x`
+  /// and functions taking a Var accept expressions.
+  template <class E>
+  requires requires { typename E::xi_expression_node; }
+  Var(const E& e);  // NOLINT: implicit on purpose
+
   /// Internal: a recorded value.
   static constexpr Var recorded(double value, Index slot, std::uint32_t gen) noexcept {
     Var v(value);
@@ -39,10 +52,15 @@ class Var {
     return v;
   }
 
-  Var& operator+=(const Var& o);
-  Var& operator-=(const Var& o);
-  Var& operator*=(const Var& o);
-  Var& operator/=(const Var& o);
+  // `z += w * x` is one statement: z's new value is recorded from the whole right-hand side.
+  template <class E>
+  Var& operator+=(const E& e);
+  template <class E>
+  Var& operator-=(const E& e);
+  template <class E>
+  Var& operator*=(const E& e);
+  template <class E>
+  Var& operator/=(const E& e);
 
  private:
   double value_ = 0.0;
@@ -53,11 +71,6 @@ class Var {
 /// A new independent variable (a leaf) on the current tape; `name` is what explain prints.
 Var variable(double value);
 Var variable(double value, std::string name);
-
-/// The same value, cut from the graph: no gradient flows through it.
-constexpr Var detach(const Var& v) noexcept {
-  return Var(v.value());
-}
 
 /// While alive, operations on this thread compute values without recording (like
 /// torch.no_grad): results are constants.
@@ -72,219 +85,178 @@ class NoGrad {
   Tape& tape_;
 };
 
-namespace detail {
+}  // namespace xi
 
-/// Where a new scalar node goes: the current tape if it is recording and the inputs belong to
-/// it; null when the result is a constant.
-[[gnu::always_inline]] inline Tape* recording_tape(const Var& a) {
-  if (a.is_constant()) return nullptr;
-  Tape& t = Tape::current();
-  t.check(a.slot(), a.generation());
-  return t.recording() ? &t : nullptr;
+#include <xigrad/autodiff/detail/expression.hpp>  // needs the complete Var
+
+namespace xi {
+
+template <class E>
+requires requires {
+  typename E::xi_expression_node;
 }
+Var::Var(const E& e) : Var(detail::record_statement(e)) {}
 
-// The recording functions are forced inline: they are a few loads, compares and stores, and a
-// call per operation would cost as much as the recording itself.
-#define XIGRAD_HOT [[gnu::always_inline]] inline
-
-template <class O>
-XIGRAD_HOT Var unary(const Var& a) {
-  const double x = a.value();
-  const double y = O::value(x);
-  Tape* t = recording_tape(a);
-  if (t == nullptr) return Var(y);
-  return Var::recorded(y, t->push_unary(O::code, y, O::d1(x, y), a.slot()), t->generation());
+/// The same value, cut from the graph: no gradient flows through it (nothing is recorded).
+template <ScalarExpr E>
+Var detach(const E& e) {
+  return Var(e.value());
 }
-
-template <class O>
-XIGRAD_HOT Var unary_c(const Var& a, double c, double d = 0.0) {
-  const double x = a.value();
-  const double y = O::value(x, c, d);
-  Tape* t = recording_tape(a);
-  if (t == nullptr) return Var(y);
-  const double p = O::d1(x, y, c, d);
-  if constexpr (O::n_consts > 1) {
-    return Var::recorded(y, t->push_unary_cc(O::code, y, p, a.slot(), c, d), t->generation());
-  } else {
-    return Var::recorded(y, t->push_unary_c(O::code, y, p, a.slot(), c), t->generation());
-  }
-}
-
-Var record_constant_leaf(double value);
-
-template <class O>
-XIGRAD_HOT Var binary(const Var& a, const Var& b) {
-  const double x = a.value(), z = b.value();
-  const double y = O::value(x, z);
-  if (a.is_constant() && b.is_constant()) return Var(y);
-  Tape& t = Tape::current();
-  t.check(a.slot(), a.generation());
-  t.check(b.slot(), b.generation());
-  if (!t.recording()) return Var(y);
-  // A constant operand without a folded variant becomes a constant leaf so that the node keeps
-  // both of its inputs' values (explain and the Hessian sweep read them).
-  const Index sa = a.is_constant() ? record_constant_leaf(x).slot() : a.slot();
-  const Index sb = b.is_constant() ? record_constant_leaf(z).slot() : b.slot();
-  return Var::recorded(y, t.push_binary(O::code, y, O::da(x, z, y), sa, O::db(x, z, y), sb),
-                       t.generation());
-}
-
-#undef XIGRAD_HOT
-}  // namespace detail
 
 // ------------------------------------------------------------------ arithmetic
-inline Var operator+(const Var& a, const Var& b) {
-  if (b.is_constant()) return detail::unary_c<ops::AddC>(a, b.value());
-  if (a.is_constant()) return detail::unary_c<ops::AddC>(b, a.value());
-  return detail::binary<ops::Add>(a, b);
+// Var/expression op Var/expression, and with a plain number folded in as a constant.
+#define XIGRAD_ARITHMETIC(sym, Op, OpC, ROpC)                              \
+  template <ScalarExpr A, ScalarExpr B>                                    \
+  detail::BinaryNode<ops::Op, A, B> operator sym(const A& a, const B& b) { \
+    return detail::BinaryNode<ops::Op, A, B>(a, b);                        \
+  }                                                                        \
+  template <ScalarExpr A>                                                  \
+  detail::UnaryNode<ops::OpC, A> operator sym(const A& a, double c) {      \
+    return detail::UnaryNode<ops::OpC, A>(a, c);                           \
+  }                                                                        \
+  template <ScalarExpr B>                                                  \
+  detail::UnaryNode<ops::ROpC, B> operator sym(double c, const B& b) {     \
+    return detail::UnaryNode<ops::ROpC, B>(b, c);                          \
+  }
+XIGRAD_ARITHMETIC(+, Add, AddC, AddC)
+XIGRAD_ARITHMETIC(-, Sub, SubC, RsubC)
+XIGRAD_ARITHMETIC(*, Mul, MulC, MulC)
+XIGRAD_ARITHMETIC(/, Div, DivC, RdivC)
+#undef XIGRAD_ARITHMETIC
+
+template <ScalarExpr A>
+detail::UnaryNode<ops::Neg, A> operator-(const A& a) {
+  return detail::UnaryNode<ops::Neg, A>(a);
 }
-inline Var operator-(const Var& a, const Var& b) {
-  if (b.is_constant()) return detail::unary_c<ops::SubC>(a, b.value());
-  if (a.is_constant()) return detail::unary_c<ops::RsubC>(b, a.value());
-  return detail::binary<ops::Sub>(a, b);
-}
-inline Var operator*(const Var& a, const Var& b) {
-  if (b.is_constant()) return detail::unary_c<ops::MulC>(a, b.value());
-  if (a.is_constant()) return detail::unary_c<ops::MulC>(b, a.value());
-  return detail::binary<ops::Mul>(a, b);
-}
-inline Var operator/(const Var& a, const Var& b) {
-  if (b.is_constant()) return detail::unary_c<ops::DivC>(a, b.value());
-  if (a.is_constant()) return detail::unary_c<ops::RdivC>(b, a.value());
-  return detail::binary<ops::Div>(a, b);
-}
-inline Var operator+(const Var& a, double c) {
-  return detail::unary_c<ops::AddC>(a, c);
-}
-inline Var operator+(double c, const Var& a) {
-  return detail::unary_c<ops::AddC>(a, c);
-}
-inline Var operator-(const Var& a, double c) {
-  return detail::unary_c<ops::SubC>(a, c);
-}
-inline Var operator-(double c, const Var& a) {
-  return detail::unary_c<ops::RsubC>(a, c);
-}
-inline Var operator*(const Var& a, double c) {
-  return detail::unary_c<ops::MulC>(a, c);
-}
-inline Var operator*(double c, const Var& a) {
-  return detail::unary_c<ops::MulC>(a, c);
-}
-inline Var operator/(const Var& a, double c) {
-  return detail::unary_c<ops::DivC>(a, c);
-}
-inline Var operator/(double c, const Var& a) {
-  return detail::unary_c<ops::RdivC>(a, c);
-}
-inline Var operator-(const Var& a) {
-  return detail::unary<ops::Neg>(a);
-}
-inline Var operator+(const Var& a) {
+template <ScalarExpr A>
+A operator+(const A& a) {
   return a;
 }
 
-inline Var& Var::operator+=(const Var& o) {
-  return *this = *this + o;
+template <class E>
+Var& Var::operator+=(const E& e) {
+  if constexpr (ScalarExpr<E>) {
+    if (detail::accumulate_in_place(*this, e, 1.0)) return *this;
+  }
+  return *this = *this + e;
 }
-inline Var& Var::operator-=(const Var& o) {
-  return *this = *this - o;
+template <class E>
+Var& Var::operator-=(const E& e) {
+  if constexpr (ScalarExpr<E>) {
+    if (detail::accumulate_in_place(*this, e, -1.0)) return *this;
+  }
+  return *this = *this - e;
 }
-inline Var& Var::operator*=(const Var& o) {
-  return *this = *this * o;
+template <class E>
+Var& Var::operator*=(const E& e) {
+  return *this = *this * e;
 }
-inline Var& Var::operator/=(const Var& o) {
-  return *this = *this / o;
+template <class E>
+Var& Var::operator/=(const E& e) {
+  return *this = *this / e;
 }
 
 // Comparisons look at values only (they record nothing), so ordinary control flow works.
-inline bool operator<(const Var& a, const Var& b) {
-  return a.value() < b.value();
+namespace detail {
+template <class T>
+concept ScalarOperand = ScalarExpr<T> || std::is_arithmetic_v<T>;
+template <class T>
+double value_of(const T& v) {
+  if constexpr (std::is_arithmetic_v<T>) {
+    return static_cast<double>(v);
+  } else {
+    return v.value();
+  }
 }
-inline bool operator>(const Var& a, const Var& b) {
-  return a.value() > b.value();
-}
-inline bool operator<=(const Var& a, const Var& b) {
-  return a.value() <= b.value();
-}
-inline bool operator>=(const Var& a, const Var& b) {
-  return a.value() >= b.value();
-}
-inline bool operator==(const Var& a, const Var& b) {
-  return a.value() == b.value();
-}
+}  // namespace detail
+
+#define XIGRAD_COMPARISON(sym)                                                         \
+  template <detail::ScalarOperand A, detail::ScalarOperand B>                          \
+  requires(ScalarExpr<A> || ScalarExpr<B>) bool operator sym(const A& a, const B& b) { \
+    return detail::value_of(a) sym detail::value_of(b);                                \
+  }
+XIGRAD_COMPARISON(<)
+XIGRAD_COMPARISON(>)
+XIGRAD_COMPARISON(<=)
+XIGRAD_COMPARISON(>=)
+XIGRAD_COMPARISON(==)
+#undef XIGRAD_COMPARISON
 
 // ------------------------------------------------------------------ functions
-inline Var exp(const Var& a) {
-  return detail::unary<ops::Exp>(a);
+#define XIGRAD_FUNCTION(name, Op)                  \
+  template <ScalarExpr A>                          \
+  detail::UnaryNode<ops::Op, A> name(const A& a) { \
+    return detail::UnaryNode<ops::Op, A>(a);       \
+  }
+XIGRAD_FUNCTION(exp, Exp)
+XIGRAD_FUNCTION(log, Log)
+XIGRAD_FUNCTION(log1p, Log1p)
+XIGRAD_FUNCTION(expm1, Expm1)
+XIGRAD_FUNCTION(sqrt, Sqrt)
+XIGRAD_FUNCTION(square, Square)
+XIGRAD_FUNCTION(reciprocal, Reciprocal)
+XIGRAD_FUNCTION(abs, Abs)
+XIGRAD_FUNCTION(sin, Sin)
+XIGRAD_FUNCTION(cos, Cos)
+XIGRAD_FUNCTION(tan, Tan)
+XIGRAD_FUNCTION(tanh, Tanh)
+XIGRAD_FUNCTION(sigmoid, Sigmoid)
+XIGRAD_FUNCTION(softplus, Softplus)
+XIGRAD_FUNCTION(relu, Relu)
+#undef XIGRAD_FUNCTION
+
+template <ScalarExpr A>
+detail::UnaryNode<ops::LeakyRelu, A> leaky_relu(const A& a, double slope = 0.01) {
+  return detail::UnaryNode<ops::LeakyRelu, A>(a, slope);
 }
-inline Var log(const Var& a) {
-  return detail::unary<ops::Log>(a);
-}
-inline Var log1p(const Var& a) {
-  return detail::unary<ops::Log1p>(a);
-}
-inline Var expm1(const Var& a) {
-  return detail::unary<ops::Expm1>(a);
-}
-inline Var sqrt(const Var& a) {
-  return detail::unary<ops::Sqrt>(a);
-}
-inline Var square(const Var& a) {
-  return detail::unary<ops::Square>(a);
-}
-inline Var reciprocal(const Var& a) {
-  return detail::unary<ops::Reciprocal>(a);
-}
-inline Var abs(const Var& a) {
-  return detail::unary<ops::Abs>(a);
-}
-inline Var sin(const Var& a) {
-  return detail::unary<ops::Sin>(a);
-}
-inline Var cos(const Var& a) {
-  return detail::unary<ops::Cos>(a);
-}
-inline Var tan(const Var& a) {
-  return detail::unary<ops::Tan>(a);
-}
-inline Var tanh(const Var& a) {
-  return detail::unary<ops::Tanh>(a);
-}
-inline Var sigmoid(const Var& a) {
-  return detail::unary<ops::Sigmoid>(a);
-}
-inline Var softplus(const Var& a) {
-  return detail::unary<ops::Softplus>(a);
-}
-inline Var relu(const Var& a) {
-  return detail::unary<ops::Relu>(a);
-}
-inline Var leaky_relu(const Var& a, double slope = 0.01) {
-  return detail::unary_c<ops::LeakyRelu>(a, slope);
+
+namespace detail {
+[[noreturn]] void throw_clamp_bounds(double lo, double hi);
 }
 /// clamp(a, lo, hi); throws xi::Error if lo > hi.
-Var clamp(const Var& a, double lo, double hi);
-inline Var pow(const Var& a, const Var& b) {
-  if (b.is_constant()) return detail::unary_c<ops::PowC>(a, b.value());
-  if (a.is_constant()) return detail::unary_c<ops::RpowC>(b, a.value());
-  return detail::binary<ops::Pow>(a, b);
+template <ScalarExpr A>
+detail::UnaryNode<ops::Clamp, A> clamp(const A& a, double lo, double hi) {
+  if (!(lo <= hi)) detail::throw_clamp_bounds(lo, hi);
+  return detail::UnaryNode<ops::Clamp, A>(a, lo, hi);
 }
-inline Var pow(const Var& a, double c) {
-  return detail::unary_c<ops::PowC>(a, c);
+
+template <ScalarExpr A, ScalarExpr B>
+detail::BinaryNode<ops::Pow, A, B> pow(const A& a, const B& b) {
+  return detail::BinaryNode<ops::Pow, A, B>(a, b);
 }
-inline Var pow(double c, const Var& a) {
-  return detail::unary_c<ops::RpowC>(a, c);
+template <ScalarExpr A>
+detail::UnaryNode<ops::PowC, A> pow(const A& a, double c) {
+  return detail::UnaryNode<ops::PowC, A>(a, c);
 }
-inline Var min(const Var& a, const Var& b) {
-  return detail::binary<ops::Min>(a, b);
+template <ScalarExpr B>
+detail::UnaryNode<ops::RpowC, B> pow(double c, const B& b) {
+  return detail::UnaryNode<ops::RpowC, B>(b, c);
 }
-inline Var max(const Var& a, const Var& b) {
-  return detail::binary<ops::Max>(a, b);
-}
-/// `cond ? a : b`, recording nothing: the gradient flows to the branch taken.
-inline Var where(bool cond, const Var& a, const Var& b) {
-  return cond ? a : b;
+
+// min and max record a constant operand as a constant leaf (they have no folded variant).
+#define XIGRAD_MINMAX(name, Op)                                    \
+  template <ScalarExpr A, ScalarExpr B>                            \
+  detail::BinaryNode<ops::Op, A, B> name(const A& a, const B& b) { \
+    return detail::BinaryNode<ops::Op, A, B>(a, b);                \
+  }                                                                \
+  template <ScalarExpr A>                                          \
+  detail::BinaryNode<ops::Op, A, Var> name(const A& a, double c) { \
+    return detail::BinaryNode<ops::Op, A, Var>(a, Var(c));         \
+  }                                                                \
+  template <ScalarExpr B>                                          \
+  detail::BinaryNode<ops::Op, Var, B> name(double c, const B& b) { \
+    return detail::BinaryNode<ops::Op, Var, B>(Var(c), b);         \
+  }
+XIGRAD_MINMAX(min, Min)
+XIGRAD_MINMAX(max, Max)
+#undef XIGRAD_MINMAX
+
+/// `cond ? a : b`: only the branch taken is recorded, and the gradient flows to it.
+template <class A, class B>
+requires(detail::ScalarOperand<A>&& detail::ScalarOperand<B>) Var
+    where(bool cond, const A& a, const B& b) {
+  if (cond) return Var(a);
+  return Var(b);
 }
 
 }  // namespace xi

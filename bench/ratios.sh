@@ -91,10 +91,12 @@ def counter(run, key):
 
 # (figure, value, target or None, optional: skip silently when absent)
 rows = [
-    ("scalar_logistic gradient/primal", ratio("scalar_logistic/gradient", "scalar_logistic/primal"), 4.0, False),
-    ("scalar_logistic gradient_lean/primal", ratio("scalar_logistic/gradient_lean", "scalar_logistic/primal"), None, False),
-    ("scalar_logistic bytes/operand (default)", counter("scalar_logistic/gradient", "bytes_per_operand"), None, False),
-    ("scalar_logistic bytes/operand (lean)", counter("scalar_logistic/gradient_lean", "bytes_per_operand"), 16.0, False),
+    ("scalar_logistic gradient/primal (statement)", ratio("scalar_logistic/gradient_statement", "scalar_logistic/primal"), 4.0, False),
+    ("scalar_logistic gradient/primal (operation)", ratio("scalar_logistic/gradient", "scalar_logistic/primal"), None, False),
+    ("scalar_logistic gradient_lean/primal (op.)", ratio("scalar_logistic/gradient_lean", "scalar_logistic/primal"), None, False),
+    ("scalar_logistic bytes/operand (statement)", counter("scalar_logistic/gradient_statement", "bytes_per_operand"), 16.0, False),
+    ("scalar_logistic bytes/operand (operation)", counter("scalar_logistic/gradient", "bytes_per_operand"), None, False),
+    ("scalar_logistic bytes/operand (op., lean)", counter("scalar_logistic/gradient_lean", "bytes_per_operand"), None, False),
     ("scalar_logistic hand/primal", ratio("scalar_logistic/hand", "scalar_logistic/primal"), None, False),
     ("tensor_logistic gradient/hand", ratio("tensor_logistic/gradient", "tensor_logistic/hand"), 1.25, False),
     ("mlp_step gradient/hand", ratio("mlp_step/gradient", "mlp_step/hand"), 1.25, False),

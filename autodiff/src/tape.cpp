@@ -140,6 +140,10 @@ double Tape::value_at(Index slot) const {
     throw TapeError(fmt::format("slot {} is not a recorded value", slot));
   }
   if (const TensorNode* t = tensor_at(slot)) return t->value[slot - t->slot];
+  if (is_statement(op_at(slot))) {
+    throw TapeError(fmt::format(
+        "slot {} is a statement node (Granularity::statement), which keeps no value", slot));
+  }
   if (!keep_values_ && op_at(slot) != Op::constant) {
     throw TapeError(
         "this tape does not keep scalar values (Tape::set_keep_values(false)); record again "
@@ -162,9 +166,19 @@ TapeMemory Tape::memory() const noexcept {
   std::size_t tensor_slots = 0;
   for (const auto& t : tensors_) tensor_slots += t.shape.size();
   m.scalar_nodes = n_slots_ - 1 - tensor_slots;
-  const std::size_t per_slot = sizeof(Op) + (keep_values_ ? sizeof(double) : 0);
-  m.scalar_bytes = m.scalar_nodes * per_slot + n_operands_ * (sizeof(double) + sizeof(Index)) +
-                   n_consts_ * sizeof(double);
+  std::size_t statements = 0;  // scalar slots only: a tensor's op code sits in its first slot
+  auto t = tensors_.begin();
+  for (std::size_t s = 1; s < n_slots_;) {
+    if (t != tensors_.end() && t->slot == s) {
+      s += (t++)->shape.size();
+    } else {
+      statements += is_statement(op_[s]) ? 1 : 0;
+      ++s;
+    }
+  }
+  const std::size_t valued = keep_values_ ? m.scalar_nodes - statements : 0;
+  m.scalar_bytes = m.scalar_nodes * sizeof(Op) + valued * sizeof(double) +
+                   n_operands_ * (sizeof(double) + sizeof(Index)) + n_consts_ * sizeof(double);
   m.arena_bytes = arena_.bytes_used();
   m.reserved_bytes = op_.capacity() * sizeof(Op) + value_.capacity() * sizeof(double) +
                      partial_.capacity() * sizeof(double) + input_.capacity() * sizeof(Index) +

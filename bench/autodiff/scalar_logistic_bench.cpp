@@ -5,6 +5,8 @@
 //   scalar_logistic/primal         the scalar code on doubles: the value only
 //   scalar_logistic/gradient       the same code on Vars, default tape (values kept)
 //   scalar_logistic/gradient_lean  the same with Tape::set_keep_values(false)
+//   scalar_logistic/gradient_statement  the same code recorded one node per statement
+//                                       (Granularity::statement, which keeps no node values)
 //   scalar_logistic/hand           value and ∇L by the hand-derived formula
 //
 // The gradient variants report the tape's bytes per recorded operand (bytes_per_operand).
@@ -94,11 +96,12 @@ double engine_gradient(xi::Tape& tape, std::vector<xi::Var>& w, const LogisticDa
   return L.value();
 }
 
-void run_gradient(benchmark::State& state, bool keep_values) {
+void run_gradient(benchmark::State& state, bool keep_values, xi::Granularity granularity) {
   const LogisticData& D = data();
   xi::Tape tape;
   xi::Tape::Scope scope(tape);
   tape.set_keep_values(keep_values);
+  tape.set_granularity(granularity);
   std::vector<xi::Var> w(kD);
   xi::Vector g(kD), g_hand(kD);
 
@@ -128,10 +131,13 @@ void run_gradient(benchmark::State& state, bool keep_values) {
 }
 
 void BM_gradient(benchmark::State& state) {
-  run_gradient(state, true);
+  run_gradient(state, true, xi::Granularity::operation);
 }
 void BM_gradient_lean(benchmark::State& state) {
-  run_gradient(state, false);
+  run_gradient(state, false, xi::Granularity::operation);
+}
+void BM_gradient_statement(benchmark::State& state) {
+  run_gradient(state, true, xi::Granularity::statement);
 }
 
 }  // namespace
@@ -139,4 +145,7 @@ void BM_gradient_lean(benchmark::State& state) {
 BENCHMARK(BM_primal)->Name("scalar_logistic/primal")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_gradient)->Name("scalar_logistic/gradient")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_gradient_lean)->Name("scalar_logistic/gradient_lean")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_gradient_statement)
+    ->Name("scalar_logistic/gradient_statement")
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_hand)->Name("scalar_logistic/hand")->Unit(benchmark::kMicrosecond);

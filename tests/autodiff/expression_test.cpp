@@ -228,6 +228,19 @@ TEST_F(StatementGranularity, AccumulationRecordsAChainStatement) {
   EXPECT_DOUBLE_EQ(xi::grad(z, w), 3.0 + 2.0 + 1.0);
 }
 
+TEST_F(StatementGranularity, StatementNodesKeepNoValue) {
+  const Var w = xi::variable(0.5), x = xi::variable(2.0);
+  const Var y = xi::exp(w * x) + w;                  // one node, two operands
+  EXPECT_DOUBLE_EQ(y.value(), std::exp(1.0) + 0.5);  // the Var holds its value
+  EXPECT_THROW((void)tape_.value_at(y.slot()), TapeError);
+  const xi::TapeMemory m = tape_.memory();
+  EXPECT_EQ(m.scalar_nodes, 3u);  // two leaves and the statement
+  EXPECT_EQ(m.operands, 3u);
+  // Op codes for all three, values for the two leaves, (partial, input) per operand.
+  EXPECT_EQ(m.scalar_bytes,
+            3 * sizeof(xi::Op) + 2 * sizeof(double) + 3 * (sizeof(double) + sizeof(xi::Index)));
+}
+
 TEST_F(StatementGranularity, ExplainAndChecksAskForOperationGranularity) {
   const Var w = xi::variable(0.5, "w");
   const Var L = xi::log(1 + xi::exp(-w));

@@ -96,6 +96,8 @@ class Tape {
 
   /// Whether scalar node values are recorded (default true). They are needed by explain,
   /// node-level checks and the Hessian sweep; turning them off saves 8 bytes per scalar node.
+  /// Statement nodes (Granularity::statement) never keep theirs: nothing that reads values
+  /// accepts them.
   void set_keep_values(bool keep) noexcept { keep_values_ = keep; }
   bool keep_values() const noexcept { return keep_values_; }
 
@@ -170,14 +172,16 @@ class Tape {
       grow(max_operands, 1, 0);
     return {partial_.data() + n_operands_, input_.data() + n_operands_};
   }
-  Index push_statement(unsigned operands, double value) {
+  // Statement nodes keep no value: what reads values (explain, node checks, the Hessian) needs
+  // one node per operation.
+  Index push_statement(unsigned operands) {
     n_operands_ += operands;
-    return push_node(statement_op(operands), value);
+    return push_op(statement_op(operands));
   }
   /// A statement that also depends, with partial 1, on the node recorded just before it.
-  Index push_chain_statement(unsigned operands, double value) {
+  Index push_chain_statement(unsigned operands) {
     n_operands_ += operands;
-    return push_node(chain_statement_op(operands), value);
+    return push_op(chain_statement_op(operands));
   }
   /// The slot of the last scalar slot recorded (0 if none).
   Index last_slot() const noexcept { return static_cast<Index>(n_slots_ - 1); }
@@ -238,9 +242,13 @@ class Tape {
         n_consts_ + consts > consts_.capacity()) [[unlikely]]
       grow(operands, slots, consts);
   }
-  Index push_node(Op op, double value) {
+  Index push_op(Op op) {
     const Index s = static_cast<Index>(n_slots_++);
     op_[s] = op;
+    return s;
+  }
+  Index push_node(Op op, double value) {
+    const Index s = push_op(op);
     if (keep_values_) value_[s] = value;
     return s;
   }

@@ -185,7 +185,7 @@ XIGRAD_HOT Var record_statement(const E& e) {
       if (w.foreign) [[unlikely]]
         check_leaves(e, t);                 // throws, naming the leaf's recording
       if (w.n == 0) return Var(e.value());  // every leaf was a constant
-      return Var::recorded(e.value(), t.push_statement(w.n, e.value()), w.generation);
+      return Var::recorded(e.value(), t.push_statement(w.n), w.generation);
     }
   }
   if (!t.recording()) {
@@ -210,7 +210,7 @@ XIGRAD_HOT bool accumulate_in_place(Var& z, const E& e, double sign) {
         check_leaves(e, t);
       // The value as `z + e` / `z - e` computes it.
       const double y = sign > 0 ? z.value() + e.value() : z.value() - e.value();
-      z = Var::recorded(y, t.push_chain_statement(w.n, y), w.generation);
+      z = Var::recorded(y, t.push_chain_statement(w.n), w.generation);
       return true;
     }
   }

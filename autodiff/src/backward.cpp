@@ -9,6 +9,68 @@
 
 namespace xi {
 
+namespace {
+
+// The scalar nodes of slots [lo, hi), in reverse; `k` is the operand cursor (moved down) and
+// `carry` the contribution owed to slot lo − 1. Most nodes feed the node recorded just before
+// them; that contribution is carried in a register instead of stored and reloaded (a
+// store-to-load dependency chain), and the first one is assigned rather than added to 0, which
+// would put an add on the critical path of every chain step. Instantiated without statement
+// nodes (at most two operands, unrolled) and with them (any number).
+template <bool kStatements>
+void sweep_scalars(const Op* op, const double* partial, const Index* input, double* adj, Index lo,
+                   Index hi, std::size_t& k, double& carry) {
+  for (Index n = hi; n-- > lo;) {
+    const Op code = op[n];
+    const unsigned arity = kArity[static_cast<std::size_t>(code)];
+    k -= arity;
+    const double a = adj[n] + carry;
+    adj[n] = a;
+    carry = 0.0;
+    // A node the output does not depend on passes nothing back, even where its partial is
+    // infinite (0 · inf would otherwise turn its inputs' adjoints into NaN).
+    if (a == 0.0) continue;
+    const double* p = partial + k;
+    const Index* in = input + k;
+    if (!kStatements || !is_statement(code)) {
+      if (arity >= 1) {
+        const double c = p[0] * a;
+        if (in[0] == n - 1) {
+          carry = c;
+        } else {
+          adj[in[0]] += c;
+        }
+      }
+      if (arity == 2) {
+        const double c = p[1] * a;
+        if (in[1] == n - 1) {
+          carry += c;
+        } else {
+          adj[in[1]] += c;
+        }
+      }
+      continue;
+    }
+    unsigned j = 0;
+    if (is_chain_statement(code)) {
+      carry = a;  // the implied operand: the node before it, partial 1
+    } else if (arity != 0 && in[0] == n - 1) {
+      carry = p[0] * a;
+      j = 1;
+    }
+    for (; j < arity; ++j) {
+      const double c = p[j] * a;
+      if (in[j] == n - 1) {
+        carry += c;
+      } else {
+        adj[in[j]] += c;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void reverse_sweep(const Tape& tape, double* adj, Index from_slot) {
   const Op* op = tape.op_codes();
   const double* partial = tape.partials();
@@ -33,38 +95,11 @@ void reverse_sweep(const Tape& tape, double* adj, Index from_slot) {
 
   for (;; ++t) {
     const Index lo = t == tensors.rend() ? 1 : static_cast<Index>(t->slot + t->shape.size());
-    // Most nodes feed the node recorded just before them; their contribution to slot n − 1 is
-    // carried in a register instead of stored and reloaded (a store-to-load dependency chain).
     double carry = 0.0;
-    for (Index n = hi; n-- > lo;) {
-      const Op code = op[n];
-      const unsigned arity = kArity[static_cast<std::size_t>(code)];
-      k -= arity;
-      const double a = adj[n] + carry;
-      adj[n] = a;
-      carry = 0.0;
-      // A node the output does not depend on passes nothing back, even where its partial is
-      // infinite (0 · inf would otherwise turn its inputs' adjoints into NaN).
-      if (a == 0.0) continue;
-      // The first contribution to slot n − 1 is assigned rather than added to 0, which would put
-      // an add on the critical path of every chain step.
-      const double* p = partial + k;
-      const Index* in = input + k;
-      unsigned j = 0;
-      if (is_chain_statement(code)) {
-        carry = a;  // the implied operand: the node before it, partial 1
-      } else if (arity != 0 && in[0] == n - 1) {
-        carry = p[0] * a;
-        j = 1;
-      }
-      for (; j < arity; ++j) {
-        const double c = p[j] * a;
-        if (in[j] == n - 1) {
-          carry += c;
-        } else {
-          adj[in[j]] += c;
-        }
-      }
+    if (tape.has_statements()) {
+      sweep_scalars<true>(op, partial, input, adj, lo, hi, k, carry);
+    } else {
+      sweep_scalars<false>(op, partial, input, adj, lo, hi, k, carry);
     }
     if (lo > 1) adj[lo - 1] += carry;
     if (t == tensors.rend()) break;

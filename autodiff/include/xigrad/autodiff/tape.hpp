@@ -176,13 +176,17 @@ class Tape {
   // one node per operation.
   Index push_statement(unsigned operands) {
     n_operands_ += operands;
+    statements_ = true;
     return push_op(statement_op(operands));
   }
   /// A statement that also depends, with partial 1, on the node recorded just before it.
   Index push_chain_statement(unsigned operands) {
     n_operands_ += operands;
+    statements_ = true;
     return push_op(chain_statement_op(operands));
   }
+  /// Whether this recording has statement nodes (the reverse sweep then takes its general loop).
+  bool has_statements() const noexcept { return statements_; }
   /// The slot of the last scalar slot recorded (0 if none).
   Index last_slot() const noexcept { return static_cast<Index>(n_slots_ - 1); }
 
@@ -278,6 +282,7 @@ class Tape {
   bool keep_values_ = true;
   Granularity granularity_ = Granularity::operation;
   bool fuse_ = false;
+  bool statements_ = false;        // a statement node was recorded since clear()
   std::size_t adjoint_slots_ = 0;  // slot count the adjoints were computed for (0: none)
 };
 

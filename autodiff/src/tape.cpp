@@ -51,7 +51,7 @@ void Tape::clear() noexcept {
   params_.clear();
   leaf_names_.clear();
   adjoint_slots_ = 0;
-  statements_ = false;
+  statements_ = granularity_ == Granularity::statement;
   gen_ = next_generation();
 }
 

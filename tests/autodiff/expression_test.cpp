@@ -302,8 +302,16 @@ TEST_F(StatementGranularity, AnExpressionWithMoreLeavesThanAStatementHoldsIsReco
 }
 
 TEST(Granularity, DefaultIsOneNodePerOperation) {
-  const Tape tape;
+  Tape tape;
   EXPECT_EQ(tape.granularity(), Granularity::operation);
+  // Whether the reverse sweep must expect statement nodes: since statement granularity was on.
+  EXPECT_FALSE(tape.has_statements());
+  tape.set_granularity(Granularity::statement);
+  EXPECT_TRUE(tape.has_statements());
+  tape.set_granularity(Granularity::operation);
+  EXPECT_TRUE(tape.has_statements());  // this recording may hold some
+  tape.clear();
+  EXPECT_FALSE(tape.has_statements());
 }
 
 }  // namespace

@@ -105,6 +105,7 @@ class Tape {
   /// is recorded next, so a recording may mix the two.
   void set_granularity(Granularity g) noexcept {
     granularity_ = g;
+    statements_ = statements_ || g == Granularity::statement;
     update_fuse();
   }
   Granularity granularity() const noexcept { return granularity_; }
@@ -176,16 +177,15 @@ class Tape {
   // one node per operation.
   Index push_statement(unsigned operands) {
     n_operands_ += operands;
-    statements_ = true;
     return push_op(statement_op(operands));
   }
   /// A statement that also depends, with partial 1, on the node recorded just before it.
   Index push_chain_statement(unsigned operands) {
     n_operands_ += operands;
-    statements_ = true;
     return push_op(chain_statement_op(operands));
   }
-  /// Whether this recording has statement nodes (the reverse sweep then takes its general loop).
+  /// Whether this recording may have statement nodes (the reverse sweep then takes its general
+  /// loop): statement granularity was on at some point since clear().
   bool has_statements() const noexcept { return statements_; }
   /// The slot of the last scalar slot recorded (0 if none).
   Index last_slot() const noexcept { return static_cast<Index>(n_slots_ - 1); }
@@ -282,7 +282,7 @@ class Tape {
   bool keep_values_ = true;
   Granularity granularity_ = Granularity::operation;
   bool fuse_ = false;
-  bool statements_ = false;        // a statement node was recorded since clear()
+  bool statements_ = false;        // statement granularity was on since clear()
   std::size_t adjoint_slots_ = 0;  // slot count the adjoints were computed for (0: none)
 };
 

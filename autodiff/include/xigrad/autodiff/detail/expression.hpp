@@ -202,8 +202,8 @@ template <class E>
 XIGRAD_HOT bool accumulate_in_place(Var& z, const E& e, double sign) {
   Tape& t = Tape::current();
   if constexpr (kLeaves<E> <= kMaxStatementOperands) {
-    if (t.fuses_statements() && z.slot() != 0 && z.slot() == t.last_slot() &&
-        z.generation() == t.generation()) {
+    // A constant z (generation 0, never a recording's) does not match.
+    if (t.fuses_statements() && z.slot() == t.last_slot() && z.generation() == t.generation()) {
       StatementWriter w{t.begin_statement(kLeaves<E>), t.generation()};
       detail::accumulate(e, w, sign);
       if (w.foreign) [[unlikely]]

@@ -17,55 +17,63 @@ namespace {
 // store-to-load dependency chain), and the first one is assigned rather than added to 0, which
 // would put an add on the critical path of every chain step. Instantiated without statement
 // nodes (at most two operands, unrolled) and with them (any number).
-template <bool kStatements>
+template <bool kStatements, bool kSkipZero>
 void sweep_scalars(const Op* op, const double* partial, const Index* input, double* adj, Index lo,
                    Index hi, std::size_t& k, double& carry) {
   for (Index n = hi; n-- > lo;) {
     const Op code = op[n];
-    const unsigned arity = kArity[static_cast<std::size_t>(code)];
-    k -= arity;
     const double a = adj[n] + carry;
     adj[n] = a;
-    carry = 0.0;
-    // A node the output does not depend on passes nothing back, even where its partial is
-    // infinite (0 · inf would otherwise turn its inputs' adjoints into NaN).
-    if (a == 0.0) continue;
-    const double* p = partial + k;
-    const Index* in = input + k;
-    if (!kStatements || !is_statement(code)) {
-      if (arity >= 1) {
-        const double c = p[0] * a;
-        if (in[0] == n - 1) {
-          carry = c;
-        } else {
-          adj[in[0]] += c;
-        }
-      }
-      if (arity == 2) {
-        const double c = p[1] * a;
-        if (in[1] == n - 1) {
-          carry += c;
-        } else {
-          adj[in[1]] += c;
-        }
-      }
-      continue;
-    }
-    unsigned j = 0;
-    if (is_chain_statement(code)) {
-      carry = a;  // the implied operand: the node before it, partial 1
-    } else if (arity != 0 && in[0] == n - 1) {
-      carry = p[0] * a;
-      j = 1;
-    }
-    for (; j < arity; ++j) {
+    // Operand j's share, added to the carry when it is the node just before.
+    auto pass = [&](const double* p, const Index* in, unsigned j) {
       const double c = p[j] * a;
       if (in[j] == n - 1) {
         carry += c;
       } else {
         adj[in[j]] += c;
       }
+    };
+    if constexpr (kStatements) {
+      // `z += w * x`, the commonest statement: one compare on the op code, arity known.
+      if (code == chain_statement_op(1)) {
+        k -= 1;
+        carry = a;  // the implied operand: the node before it, partial 1
+        if (!kSkipZero || a != 0.0) pass(partial + k, input + k, 0);
+        continue;
+      }
     }
+    const unsigned arity = kArity[static_cast<std::size_t>(code)];
+    k -= arity;
+    carry = 0.0;
+    // A node the output does not depend on passes nothing back, even where its partial is
+    // infinite (0 · inf would otherwise turn its inputs' adjoints into NaN). Tested only when
+    // the recording has such a partial: otherwise 0 · p adds 0, and the test costs a branch
+    // per node.
+    if (kSkipZero && a == 0.0) continue;
+    const double* p = partial + k;
+    const Index* in = input + k;
+    if constexpr (kStatements) {
+      if (is_chain_statement(code)) {
+        carry = a;
+        for (unsigned j = 0; j < arity; ++j) pass(p, in, j);
+        continue;
+      }
+      if (arity > 2) {
+        for (unsigned j = 0; j < arity; ++j) pass(p, in, j);
+        continue;
+      }
+    }
+    // At most two operands: every operation node and small statements. The first share owed
+    // to the node before is assigned, not added to 0 (an add on the critical path).
+    if (arity >= 1) {
+      const double c = p[0] * a;
+      if (in[0] == n - 1) {
+        carry = c;
+      } else {
+        adj[in[0]] += c;
+      }
+    }
+    if (arity == 2) pass(p, in, 1);
   }
 }
 
@@ -96,10 +104,15 @@ void reverse_sweep(const Tape& tape, double* adj, Index from_slot) {
   for (;; ++t) {
     const Index lo = t == tensors.rend() ? 1 : static_cast<Index>(t->slot + t->shape.size());
     double carry = 0.0;
-    if (tape.has_statements()) {
-      sweep_scalars<true>(op, partial, input, adj, lo, hi, k, carry);
+    const bool statements = tape.has_statements(), skip = tape.has_nonfinite_partials();
+    if (statements && skip) {
+      sweep_scalars<true, true>(op, partial, input, adj, lo, hi, k, carry);
+    } else if (statements) {
+      sweep_scalars<true, false>(op, partial, input, adj, lo, hi, k, carry);
+    } else if (skip) {
+      sweep_scalars<false, true>(op, partial, input, adj, lo, hi, k, carry);
     } else {
-      sweep_scalars<false>(op, partial, input, adj, lo, hi, k, carry);
+      sweep_scalars<false, false>(op, partial, input, adj, lo, hi, k, carry);
     }
     if (lo > 1) adj[lo - 1] += carry;
     if (t == tensors.rend()) break;

@@ -52,14 +52,20 @@ void Tape::clear() noexcept {
   leaf_names_.clear();
   adjoint_slots_ = 0;
   statements_ = granularity_ == Granularity::statement;
+  chain_key_ = kNoChain;
+  nonfinite_partials_ = false;
   gen_ = next_generation();
 }
 
 void Tape::grow(std::size_t operands, std::size_t slots, std::size_t consts) {
   partial_.reserve(n_operands_ + operands, n_operands_);
   input_.reserve(n_operands_ + operands, n_operands_);
-  op_.reserve(n_slots_ + slots, n_slots_);
-  value_.reserve(n_slots_ + slots, n_slots_);
+  // The invariant of reserve_node: free slots ≥ free operands, and after clear() too.
+  const std::size_t cap_operands = partial_.capacity();
+  const std::size_t need =
+      std::max(n_slots_ + slots + (cap_operands - n_operands_), cap_operands + 1);
+  op_.reserve(need, n_slots_);
+  value_.reserve(need, n_slots_);
   consts_.reserve(n_consts_ + consts, n_consts_);
 }
 
@@ -72,12 +78,12 @@ void Tape::throw_foreign(std::uint32_t gen) const {
 }
 
 Index Tape::push_leaf(double value) {
-  reserve_scalar(0, 1, 0);
+  reserve_slots(1);
   return push_node(Op::leaf, value);
 }
 
 Index Tape::push_constant(double value) {
-  reserve_scalar(0, 1, 0);
+  reserve_slots(1);
   const bool keep = keep_values_;
   keep_values_ = true;  // a constant's value is its whole meaning: always kept
   const Index s = push_node(Op::constant, value);
@@ -87,7 +93,7 @@ Index Tape::push_constant(double value) {
 
 TensorNode& Tape::push_tensor(const TensorOp& op, Shape shape) {
   const std::size_t n = shape.size();
-  reserve_scalar(0, n, 0);
+  reserve_slots(n);
   TensorNode node;
   node.op = &op;
   node.slot = static_cast<Index>(n_slots_);
@@ -95,6 +101,7 @@ TensorNode& Tape::push_tensor(const TensorOp& op, Shape shape) {
   node.value = arena_.allocate<double>(n);
   if (n > 0) op_[n_slots_] = Op::tensor;
   n_slots_ += n;
+  chain_key_ = kNoChain;
   tensors_.push_back(node);
   return tensors_.back();
 }
@@ -102,7 +109,7 @@ TensorNode& Tape::push_tensor(const TensorOp& op, Shape shape) {
 Index Tape::register_parameter(const std::shared_ptr<detail::ParamData>& p) {
   if (p->gen == gen_ && p->tape == this) return p->slot;
   const Index n = static_cast<Index>(p->value.size());
-  reserve_scalar(0, n, 0);
+  reserve_slots(n);
   const Index slot = static_cast<Index>(n_slots_);
   // A parameter is a leaf of n slots; its values stay in the parameter (not copied).
   for (Index i = 0; i < n; ++i) {
@@ -110,6 +117,7 @@ Index Tape::register_parameter(const std::shared_ptr<detail::ParamData>& p) {
     if (keep_values_) value_[slot + i] = p->value.data()[i];
   }
   n_slots_ += n;
+  chain_key_ = kNoChain;
   p->gen = gen_;
   p->tape = this;
   p->slot = slot;
@@ -214,11 +222,11 @@ void detail::throw_clamp_bounds(double lo, double hi) {
 double Var::adjoint() const {
   if (is_constant()) return 0.0;
   const Tape& t = Tape::current();
-  t.check(slot_, gen_);
+  t.check(slot(), generation());
   if (!t.has_adjoints()) {
     throw TapeError("adjoint(): no backward pass has run on this recording since it changed");
   }
-  return t.adjoints()[slot_];
+  return t.adjoints()[slot()];
 }
 
 }  // namespace xi

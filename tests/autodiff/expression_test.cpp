@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cmath>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -81,7 +82,8 @@ TEST_P(Granularities, ScalarLoopMatchesTheHandDerivedGradient) {
   if (GetParam() == Granularity::statement) {
     // Per sample: z = w0·x0, d − 1 chain statements, and L's statement.
     EXPECT_EQ(tape_.slot_count(), 1 + d + n * (d + 1));
-    EXPECT_EQ(tape_.memory().operands, n * (1 + (d - 1) + 2) - 1);  // L's first sum has no L
+    // L's first sum reads L = 0, a constant: it is stored too, pointing at the sink slot 0.
+    EXPECT_EQ(tape_.memory().operands, n * (1 + (d - 1) + 2));
   }
 }
 
@@ -181,6 +183,29 @@ TEST_P(Granularities, AVarFromAClearedRecordingIsATapeErrorAndRecordsNothing) {
   EXPECT_EQ(tape_.slot_count(), slots);
   EXPECT_EQ(tape_.memory().operands, operands);
   EXPECT_DOUBLE_EQ(z.value(), 6.0);
+}
+
+// A node the output does not use has adjoint 0; its infinite partial must not make 0 · inf = NaN
+// of an input's gradient. The tape notes such partials, and only then does the reverse sweep
+// test adjoints for zero.
+TEST_P(Granularities, AnUnusedNodeWithAnInfinitePartialPassesNothingBack) {
+  const Var x = xi::variable(0.0);
+  Var z = 2.0 * x;
+  EXPECT_FALSE(tape_.has_nonfinite_partials());
+  z += xi::sqrt(x);  // ∂/∂x = inf at 0 (a chain statement by statement)
+  const Var unused = xi::log(x) * x;
+  (void)unused;
+  EXPECT_TRUE(tape_.has_nonfinite_partials());
+  const Var L = 3.0 * x;
+  EXPECT_EQ(xi::grad(L, x), 3.0);
+  tape_.clear();
+  EXPECT_FALSE(tape_.has_nonfinite_partials());
+  // Finite partials only: the sweep without the test gives the same exact gradient, zero
+  // adjoints included (relu's partial at its kink is 0).
+  const Var y = xi::variable(0.0);
+  const Var r = xi::relu(y) + y * y;
+  EXPECT_FALSE(tape_.has_nonfinite_partials());
+  EXPECT_EQ(xi::grad(r, y), 0.0);
 }
 
 TEST_P(Granularities, HessianWorksWhateverTheGranularity) {
@@ -299,6 +324,115 @@ TEST_F(StatementGranularity, AnExpressionWithMoreLeavesThanAStatementHoldsIsReco
   const std::size_t before_u = tape_.slot_count();
   (void)sum_of(u, std::make_index_sequence<n - 1>{});
   EXPECT_EQ(tape_.slot_count(), before_u + 1);
+}
+
+TEST_F(StatementGranularity, ConstantLeavesAreStoredAgainstTheSinkAndNeedNoGradient) {
+  const Var w = xi::variable(0.5), x = xi::variable(2.0);
+  const Var c = 3.0;  // a constant Var: a leaf of the expression, but not a recorded value
+  const std::size_t operands = tape_.memory().operands;
+  const Var y = c * w + x * c;  // one statement of four leaves
+  EXPECT_EQ(tape_.memory().operands, operands + 4);
+  EXPECT_DOUBLE_EQ(xi::grad(y, w), 3.0);
+  EXPECT_DOUBLE_EQ(xi::grad(y, x), 3.0);
+
+  Var z = w * x;
+  z += c * w;  // a chain statement with a constant leaf
+  EXPECT_TRUE(xi::is_chain_statement(tape_.op_at(z.slot())));
+  EXPECT_DOUBLE_EQ(xi::grad(z, w), 2.0 + 3.0);
+
+  // Only constants: nothing is recorded and the result is a constant.
+  const std::size_t slots = tape_.slot_count();
+  const Var k = c * Var(2.0) + c;
+  EXPECT_TRUE(k.is_constant());
+  EXPECT_DOUBLE_EQ(k.value(), 9.0);
+  EXPECT_EQ(tape_.slot_count(), slots);
+}
+
+TEST_F(StatementGranularity, AnAccumulationOnAVarOfAnEarlierRecordingIsATapeError) {
+  const Var w = xi::variable(0.5);
+  Var z = w * 2.0;
+  tape_.clear();
+  // The same slots again, in a new recording: z's slot is that of the last statement.
+  const Var w2 = xi::variable(0.5);
+  const Var z2 = w2 * 2.0;
+  ASSERT_EQ(z2.slot(), z.slot());
+  const std::size_t slots = tape_.slot_count();
+  EXPECT_THROW(z += w2 * 3.0, TapeError);
+  EXPECT_EQ(tape_.slot_count(), slots);
+  EXPECT_DOUBLE_EQ(z.value(), 1.0);
+}
+
+TEST_F(StatementGranularity, OnlyTheStatementRecordedLastIsExtendedByAChainStatement) {
+  const Var w = xi::variable(0.5), x = xi::variable(2.0);
+  auto accumulate_is_chain = [&](Var& z) {
+    z += w * x;
+    return xi::is_chain_statement(tape_.op_at(z.slot()));
+  };
+  Var z = w * x;
+  EXPECT_TRUE(accumulate_is_chain(z));
+  (void)xi::variable(1.0);  // a leaf recorded after z
+  EXPECT_FALSE(accumulate_is_chain(z));
+  EXPECT_TRUE(accumulate_is_chain(z));
+  (void)xi::variable(xi::Vector::Ones(3));  // a tensor
+  EXPECT_FALSE(accumulate_is_chain(z));
+  { const xi::NoGrad no_grad; }
+  EXPECT_FALSE(accumulate_is_chain(z));
+  tape_.set_granularity(Granularity::statement);  // set again: also ends the chain
+  EXPECT_FALSE(accumulate_is_chain(z));
+  EXPECT_TRUE(accumulate_is_chain(z));
+  // Seven accumulations of w·x on top of z = w·x.
+  EXPECT_DOUBLE_EQ(xi::grad(z, w), 8 * 2.0);
+  EXPECT_DOUBLE_EQ(z.value(), 8.0);
+}
+
+// The tape grows on demand while leaves, tensors, statements of up to 63 operands and
+// operation nodes are interleaved, over recordings of every size from cleared tapes: the one
+// capacity check of a statement must never let a write past a buffer (AddressSanitizer in CI).
+TEST(StatementCapacity, InterleavedLeavesTensorsAndStatementsGrowTheTapeSafely) {
+  Tape tape;
+  const Tape::Scope scope(tape);
+  tape.set_granularity(Granularity::statement);
+  std::mt19937 rng(7);
+  for (int round = 0; round < 6; ++round) {
+    tape.clear();
+    const std::size_t steps = std::size_t{200} << round;
+    std::array<Var, xi::kMaxStatementOperands> leaves;
+    for (auto& v : leaves) v = xi::variable(1.0);
+    Var total = 0.0;
+    double expected_value = 0.0;
+    std::size_t leaf_uses = 0;  // d total / d leaves[0], as sum over uses
+    for (std::size_t k = 0; k < steps; ++k) {
+      switch (rng() % 5) {
+        case 0:
+          (void)xi::variable(0.5);
+          break;
+        case 1:
+          (void)xi::variable(xi::Vector::Ones(1 + rng() % 700));
+          break;
+        case 2: {
+          tape.set_granularity(Granularity::operation);
+          total = total + leaves[0] * 1.0;  // one node per operation
+          tape.set_granularity(Granularity::statement);
+          expected_value += 1.0;
+          ++leaf_uses;
+          break;
+        }
+        case 3:
+          total += sum_of(leaves, std::make_index_sequence<xi::kMaxStatementOperands>{});
+          expected_value += xi::kMaxStatementOperands;
+          ++leaf_uses;
+          break;
+        default:
+          total += leaves[0];  // a chain statement when total was the last statement
+          expected_value += 1.0;
+          ++leaf_uses;
+      }
+    }
+    ASSERT_DOUBLE_EQ(total.value(), expected_value);
+    if (!total.is_constant()) {
+      EXPECT_DOUBLE_EQ(xi::grad(total, leaves[0]), static_cast<double>(leaf_uses));
+    }
+  }
 }
 
 TEST(Granularity, DefaultIsOneNodePerOperation) {

@@ -53,6 +53,11 @@ struct StatementCursor {
   Index* input;
 };
 
+/// A recorded value's slot and its recording's generation in one word, as a Var holds them.
+constexpr std::uint64_t node_id(Index slot, std::uint32_t generation) noexcept {
+  return std::uint64_t{slot} | std::uint64_t{generation} << 32;
+}
+
 /// Bytes the tape holds, for reporting (see bench/).
 struct TapeMemory {
   std::size_t slots = 0;         // adjoint slots in use
@@ -120,6 +125,10 @@ class Tape {
   bool recording() const noexcept { return no_grad_depth_ == 0; }
   /// Recording, one node per statement (the one flag the statement hot path reads).
   bool fuses_statements() const noexcept { return fuse_; }
+  /// node_id of the last node when it is a statement that a chain statement may follow
+  /// (`z += e` with z that node), and kNoChain otherwise: one compare decides that case.
+  std::uint64_t chain_key() const noexcept { return chain_key_; }
+  static constexpr std::uint64_t kNoChain = ~std::uint64_t{0};
 
   /// Checks that a value recorded with generation `gen` at `slot` belongs to this tape's
   /// current recording; constants (slot 0) always do.
@@ -130,7 +139,8 @@ class Tape {
   Index push_leaf(double value);
   Index push_constant(double value);
   Index push_unary(Op op, double value, double partial, Index a) {
-    reserve_scalar(1, 1, 0);
+    reserve_node(1, 0);
+    note_partials(0.0 * partial);
     partial_[n_operands_] = partial;
     input_[n_operands_] = a;
     ++n_operands_;
@@ -138,7 +148,8 @@ class Tape {
   }
   /// A unary node with one or two folded constants.
   Index push_unary_c(Op op, double value, double partial, Index a, double c) {
-    reserve_scalar(1, 1, 1);
+    reserve_node(1, 1);
+    note_partials(0.0 * partial);
     consts_[n_consts_++] = c;
     partial_[n_operands_] = partial;
     input_[n_operands_] = a;
@@ -146,7 +157,8 @@ class Tape {
     return push_node(op, value);
   }
   Index push_unary_cc(Op op, double value, double partial, Index a, double c, double d) {
-    reserve_scalar(1, 1, 2);
+    reserve_node(1, 2);
+    note_partials(0.0 * partial);
     consts_[n_consts_] = c;
     consts_[n_consts_ + 1] = d;
     n_consts_ += 2;
@@ -156,7 +168,8 @@ class Tape {
     return push_node(op, value);
   }
   Index push_binary(Op op, double value, double pa, Index a, double pb, Index b) {
-    reserve_scalar(2, 1, 0);
+    reserve_node(2, 0);
+    note_partials(0.0 * pa * pb);
     partial_[n_operands_] = pa;
     input_[n_operands_] = a;
     partial_[n_operands_ + 1] = pb;
@@ -165,30 +178,46 @@ class Tape {
     return push_node(op, value);
   }
 
-  /// Room for a statement node of up to `max_operands` operands; write them at the cursor and
-  /// then call push_statement with the number written.
-  StatementCursor begin_statement(std::size_t max_operands) {
-    if (n_operands_ + max_operands > partial_.capacity() || n_slots_ + 1 > op_.capacity())
-        [[unlikely]]
-      grow(max_operands, 1, 0);
+  /// Room for a statement node of `operands` ≥ 1 operands; write them at the cursor and then
+  /// call push_statement / push_chain_statement.
+  StatementCursor begin_statement(std::size_t operands) {
+    reserve_node(operands, 0);
     return {partial_.data() + n_operands_, input_.data() + n_operands_};
   }
   // Statement nodes keep no value: what reads values (explain, node checks, the Hessian) needs
-  // one node per operation.
-  Index push_statement(unsigned operands) {
+  // one node per operation. Both return the new node's node_id.
+  std::uint64_t push_statement(unsigned operands) {
     n_operands_ += operands;
-    return push_op(statement_op(operands));
+    const Index s = static_cast<Index>(n_slots_++);
+    op_[s] = statement_op(operands);
+    chain_key_ = node_id(s, gen_);
+    return chain_key_;
   }
-  /// A statement that also depends, with partial 1, on the node recorded just before it.
-  Index push_chain_statement(unsigned operands) {
+  /// A statement that also depends, with partial 1, on the node recorded just before it,
+  /// whose node_id is `last` == chain_key().
+  std::uint64_t push_chain_statement(std::uint64_t last, unsigned operands) {
     n_operands_ += operands;
-    return push_op(chain_statement_op(operands));
+    // Slot and key from `last` (a register in the caller's loop) rather than from the tape's
+    // counters: a loop of `z += ...` then has no store-to-load chain through them.
+    const std::uint64_t id = last + 1;
+    const auto s = static_cast<Index>(id);
+    n_slots_ = std::size_t{s} + 1;
+    op_[s] = chain_statement_op(operands);
+    chain_key_ = id;
+    return id;
   }
+  /// Records that `probe`, 0 times a node's partials, is NaN: a partial is infinite or NaN.
+  void note_partials(double probe) noexcept {
+    if (probe != probe) [[unlikely]]
+      nonfinite_partials_ = true;
+  }
+  /// Whether a scalar partial of this recording is infinite or NaN. Only then must the reverse
+  /// sweep skip nodes whose adjoint is zero (0 · inf would be NaN where nothing flows); a test
+  /// per node that it otherwise saves.
+  bool has_nonfinite_partials() const noexcept { return nonfinite_partials_; }
   /// Whether this recording may have statement nodes (the reverse sweep then takes its general
   /// loop): statement granularity was on at some point since clear().
   bool has_statements() const noexcept { return statements_; }
-  /// The slot of the last scalar slot recorded (0 if none).
-  Index last_slot() const noexcept { return static_cast<Index>(n_slots_ - 1); }
 
   /// Reserves `size` slots for a tensor node and returns it to be filled in; its value array is
   /// allocated in the arena.
@@ -241,14 +270,23 @@ class Tape {
   }
 
  private:
-  void reserve_scalar(std::size_t operands, std::size_t slots, std::size_t consts) {
-    if (n_operands_ + operands > partial_.capacity() || n_slots_ + slots > op_.capacity() ||
-        n_consts_ + consts > consts_.capacity()) [[unlikely]]
-      grow(operands, slots, consts);
+  // Capacity invariant: at least as many free slots as free operands, and more slots than
+  // operands in all (so that it survives clear()). A node with one or more operands then needs
+  // only its operands checked, one compare on the recording hot path; what takes slots without
+  // operands (leaves, tensors, parameters) checks with reserve_slots. grow() keeps it.
+  void reserve_node(std::size_t operands, std::size_t consts) {
+    if (n_operands_ + operands > partial_.capacity() ||
+        (consts != 0 && n_consts_ + consts > consts_.capacity())) [[unlikely]]
+      grow(operands, 1, consts);
+  }
+  void reserve_slots(std::size_t slots) {
+    if (n_slots_ + slots + (partial_.capacity() - n_operands_) > op_.capacity()) [[unlikely]]
+      grow(0, slots, 0);
   }
   Index push_op(Op op) {
     const Index s = static_cast<Index>(n_slots_++);
     op_[s] = op;
+    chain_key_ = kNoChain;
     return s;
   }
   Index push_node(Op op, double value) {
@@ -258,6 +296,7 @@ class Tape {
   }
   void update_fuse() noexcept {
     fuse_ = granularity_ == Granularity::statement && no_grad_depth_ == 0;
+    chain_key_ = kNoChain;
   }
   [[gnu::noinline]] void grow(std::size_t operands, std::size_t slots, std::size_t consts);
   [[noreturn]] void throw_foreign(std::uint32_t gen) const;
@@ -282,7 +321,9 @@ class Tape {
   bool keep_values_ = true;
   Granularity granularity_ = Granularity::operation;
   bool fuse_ = false;
-  bool statements_ = false;        // statement granularity was on since clear()
+  bool statements_ = false;  // statement granularity was on since clear()
+  bool nonfinite_partials_ = false;
+  std::uint64_t chain_key_ = kNoChain;
   std::size_t adjoint_slots_ = 0;  // slot count the adjoints were computed for (0: none)
 };
 

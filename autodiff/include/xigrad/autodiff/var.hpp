@@ -31,10 +31,14 @@ class Var {
 
   constexpr double value() const noexcept { return value_; }
   /// True for constants (and for values computed under NoGrad or from constants only).
-  constexpr bool is_constant() const noexcept { return slot_ == 0; }
+  constexpr bool is_constant() const noexcept { return slot() == 0; }
   /// The tape slot (the node's id in recording order of slots); 0 for a constant.
-  constexpr Index slot() const noexcept { return slot_; }
-  constexpr std::uint32_t generation() const noexcept { return gen_; }
+  constexpr Index slot() const noexcept { return static_cast<Index>(id_); }
+  constexpr std::uint32_t generation() const noexcept {
+    return static_cast<std::uint32_t>(id_ >> 32);
+  }
+  /// Internal: slot and generation in one word (see node_id); 0 for a constant.
+  constexpr std::uint64_t id() const noexcept { return id_; }
   /// ∂L/∂this from the last backward pass on this Var's tape.
   double adjoint() const;
 
@@ -46,9 +50,11 @@ class Var {
 
   /// Internal: a recorded value.
   static constexpr Var recorded(double value, Index slot, std::uint32_t gen) noexcept {
+    return recorded(value, node_id(slot, gen));
+  }
+  static constexpr Var recorded(double value, std::uint64_t id) noexcept {
     Var v(value);
-    v.slot_ = slot;
-    v.gen_ = gen;
+    v.id_ = id;
     return v;
   }
 
@@ -64,8 +70,9 @@ class Var {
 
  private:
   double value_ = 0.0;
-  Index slot_ = 0;
-  std::uint32_t gen_ = 0;
+  // node_id(slot, generation): one register in the recording hot path, compared in one go
+  // with the tape's chain key (Tape::chain_key).
+  std::uint64_t id_ = 0;
 };
 
 /// A new independent variable (a leaf) on the current tape; `name` is what explain prints.
@@ -91,11 +98,15 @@ class NoGrad {
 
 namespace xi {
 
+// Always inlined, like the rest of the recording path: an out-of-line constructor would take
+// the Var's address, and the compiler would then keep it in memory for the rest of the caller
+// (a loop's `z` would go through a store and a load at every `z += ...`).
 template <class E>
 requires requires {
   typename E::xi_expression_node;
 }
-Var::Var(const E& e) : Var(detail::record_statement(e)) {}
+[[gnu::always_inline]] inline Var::Var(const E& e)
+    : Var(detail::record_statement(Tape::current(), e)) {}
 
 /// The same value, cut from the graph: no gradient flows through it (nothing is recorded).
 template <ScalarExpr E>
@@ -134,18 +145,24 @@ A operator+(const A& a) {
 }
 
 template <class E>
-Var& Var::operator+=(const E& e) {
+[[gnu::always_inline]] inline Var& Var::operator+=(const E& e) {
   if constexpr (ScalarExpr<E>) {
-    if (detail::accumulate_in_place(*this, e, 1.0)) return *this;
+    Tape& t = Tape::current();
+    if (detail::accumulate_in_place(t, *this, e, 1.0)) return *this;
+    return *this = detail::record_statement(t, *this + e);
+  } else {
+    return *this = *this + e;
   }
-  return *this = *this + e;
 }
 template <class E>
-Var& Var::operator-=(const E& e) {
+[[gnu::always_inline]] inline Var& Var::operator-=(const E& e) {
   if constexpr (ScalarExpr<E>) {
-    if (detail::accumulate_in_place(*this, e, -1.0)) return *this;
+    Tape& t = Tape::current();
+    if (detail::accumulate_in_place(t, *this, e, -1.0)) return *this;
+    return *this = detail::record_statement(t, *this - e);
+  } else {
+    return *this = *this - e;
   }
-  return *this = *this - e;
 }
 template <class E>
 Var& Var::operator*=(const E& e) {

@@ -37,22 +37,29 @@ requires requires {
 }
 inline constexpr unsigned kLeaves<E> = E::kLeaves;
 
-/// Receives a statement's operands while the expression is walked: the Var leaves that are
-/// recorded values (constants contribute nothing and are dropped).
+/// Receives a statement's operands while the expression is walked: one per Var leaf, in a fixed
+/// order, so that the count is a compile-time constant once inlined. A constant leaf is written
+/// too, with input slot 0 (the sink that constants point to): cheaper than compacting the list,
+/// and constant Vars are rare in a statement (plain numbers fold into the op that uses them).
 struct StatementWriter {
   StatementCursor at;
-  std::uint32_t generation;
+  std::uint64_t generation_bits;  // node_id(0, the tape's generation)
   unsigned n = 0;
-  bool foreign = false;  // a leaf from another recording: reported once the walk is done
+  Index slots = 0;             // the OR of the leaves' slots: 0 when every leaf is a constant
+  std::uint64_t mismatch = 0;  // generation bits differ from the tape's (≥ 2³²) for some leaf
+  double probe = 0.0;          // 0 times every partial: NaN when one is infinite or NaN
 
   XIGRAD_HOT void add(const Var& v, double partial) {
-    const bool recorded = v.slot() != 0;
-    foreign |= recorded & (v.generation() != generation);
-    // Written unconditionally and kept only for a recorded value: no branch in the hot path.
     at.partial[n] = partial;
     at.input[n] = v.slot();
-    n += recorded ? 1u : 0u;
+    ++n;
+    slots |= v.slot();
+    probe *= partial;
+    // Two instructions per leaf. A constant leaf (id 0) also sets it: the precise check that
+    // follows (check_leaves) then lets it pass.
+    mismatch |= v.id() ^ generation_bits;
   }
+  bool maybe_foreign() const noexcept { return (mismatch >> 32) != 0; }
 };
 
 // The three things done with an expression, for a Var leaf and for a node.
@@ -176,16 +183,16 @@ class BinaryNode {
 
 /// Records an expression assigned to a Var on the current tape, at the tape's granularity.
 template <class E>
-XIGRAD_HOT Var record_statement(const E& e) {
-  Tape& t = Tape::current();
+XIGRAD_HOT Var record_statement(Tape& t, const E& e) {
   if constexpr (E::kLeaves <= kMaxStatementOperands) {
     if (t.fuses_statements()) {
-      StatementWriter w{t.begin_statement(E::kLeaves), t.generation()};
+      StatementWriter w{t.begin_statement(E::kLeaves), node_id(0, t.generation())};
       e.accumulate(w, 1.0);
-      if (w.foreign) [[unlikely]]
-        check_leaves(e, t);                 // throws, naming the leaf's recording
-      if (w.n == 0) return Var(e.value());  // every leaf was a constant
-      return Var::recorded(e.value(), t.push_statement(w.n), w.generation);
+      if (w.maybe_foreign()) [[unlikely]]
+        check_leaves(e, t);                     // throws if a leaf is from another recording
+      if (w.slots == 0) return Var(e.value());  // every leaf was a constant
+      t.note_partials(w.probe);
+      return Var::recorded(e.value(), t.push_statement(w.n));
     }
   }
   if (!t.recording()) {
@@ -195,22 +202,24 @@ XIGRAD_HOT Var record_statement(const E& e) {
   return e.record_operations(t);
 }
 
-/// `z += e` (sign +1) or `z -= e` (sign −1) at statement granularity when z is the node recorded
-/// last: one chain statement whose dependence on z is implied (see chain_statement_op), as in
-/// the sums of a loop. Returns false, recording nothing, when that does not apply.
+/// `z += e` (sign +1) or `z -= e` (sign −1) at statement granularity when z is the statement
+/// recorded last: one chain statement whose dependence on z is implied (see
+/// chain_statement_op), as in the sums of a loop. Returns false, recording nothing, when that
+/// does not apply.
 template <class E>
-XIGRAD_HOT bool accumulate_in_place(Var& z, const E& e, double sign) {
-  Tape& t = Tape::current();
+XIGRAD_HOT bool accumulate_in_place(Tape& t, Var& z, const E& e, double sign) {
   if constexpr (kLeaves<E> <= kMaxStatementOperands) {
-    // A constant z (generation 0, never a recording's) does not match.
-    if (t.fuses_statements() && z.slot() == t.last_slot() && z.generation() == t.generation()) {
-      StatementWriter w{t.begin_statement(kLeaves<E>), t.generation()};
+    // One compare: fusing, z is the last node, and z is of this recording (its generation is
+    // in the key). A constant z (id 0) never matches.
+    if (z.id() == t.chain_key()) {
+      StatementWriter w{t.begin_statement(kLeaves<E>), z.id() & ~std::uint64_t{0xffffffff}};
       detail::accumulate(e, w, sign);
-      if (w.foreign) [[unlikely]]
+      if (w.maybe_foreign()) [[unlikely]]
         check_leaves(e, t);
       // The value as `z + e` / `z - e` computes it.
       const double y = sign > 0 ? z.value() + e.value() : z.value() - e.value();
-      z = Var::recorded(y, t.push_chain_statement(w.n), w.generation);
+      t.note_partials(w.probe);
+      z = Var::recorded(y, t.push_chain_statement(z.id(), w.n));
       return true;
     }
   }

@@ -14,6 +14,8 @@
 #   XIGRAD_BENCH_TIME=cpu|real  which time the ratios use (default cpu: on a shared machine it
 #                               is less disturbed by other processes than wall-clock time)
 #   XIGRAD_BENCH_JSON=FILE      also keep the raw JSON there
+#   XIGRAD_BENCH_INTERLEAVE=0   run each benchmark's repetitions back to back (default: all
+#                               repetitions in random order, --benchmark_enable_random_interleaving)
 #
 # Quick run: XIGRAD_BENCH_REPS=1 XIGRAD_BENCH_MIN_TIME=0.1 bench/ratios.sh
 set -euo pipefail
@@ -25,7 +27,7 @@ while (($#)); do
   case "$1" in
     --strict) strict=1 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) binary="$1" ;;
   esac
   shift
@@ -38,7 +40,14 @@ fi
 
 reps="${XIGRAD_BENCH_REPS:-5}"
 args=(--benchmark_format=json --benchmark_repetitions="$reps")
-if ((reps > 1)); then args+=(--benchmark_report_aggregates_only=true); fi
+if ((reps > 1)); then
+  args+=(--benchmark_report_aggregates_only=true)
+  # Repetitions of all benchmarks in random order, so that a change in the machine's speed
+  # while it runs (a neighbour, the clock) falls on both sides of each ratio alike.
+  if [[ "${XIGRAD_BENCH_INTERLEAVE:-1}" != 0 ]]; then
+    args+=(--benchmark_enable_random_interleaving=true)
+  fi
+fi
 if [[ -n "${XIGRAD_BENCH_MIN_TIME:-}" ]]; then args+=(--benchmark_min_time="$XIGRAD_BENCH_MIN_TIME"); fi
 if [[ -n "${XIGRAD_BENCH_FILTER:-}" ]]; then args+=(--benchmark_filter="$XIGRAD_BENCH_FILTER"); fi
 

@@ -326,6 +326,18 @@ TEST_F(StatementGranularity, AnExpressionWithMoreLeavesThanAStatementHoldsIsReco
   EXPECT_EQ(tape_.slot_count(), before_u + 1);
 }
 
+TEST_F(StatementGranularity, AChainStatementMayReadTheVarItExtends) {
+  const Var x = xi::variable(3.0);
+  Var z = x * 2.0;
+  z += z * x;  // z₁ = z₀ + z₀·x: z₀ is both the implied operand and a stored one
+  EXPECT_TRUE(xi::is_chain_statement(tape_.op_at(z.slot())));
+  EXPECT_DOUBLE_EQ(z.value(), 24.0);
+  EXPECT_DOUBLE_EQ(xi::grad(z, x), 2.0 + (2.0 * 3.0 + 6.0));  // dz₀ + (dz₀·x + z₀)
+  z -= xi::exp(z * 0.0) * x;                                  // and subtracting
+  EXPECT_DOUBLE_EQ(z.value(), 21.0);
+  EXPECT_DOUBLE_EQ(xi::grad(z, x), 14.0 - 1.0);
+}
+
 TEST_F(StatementGranularity, ConstantLeavesAreStoredAgainstTheSinkAndNeedNoGradient) {
   const Var w = xi::variable(0.5), x = xi::variable(2.0);
   const Var c = 3.0;  // a constant Var: a leaf of the expression, but not a recorded value

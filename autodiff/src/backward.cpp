@@ -16,7 +16,8 @@ namespace {
 // them; that contribution is carried in a register instead of stored and reloaded (a
 // store-to-load dependency chain), and the first one is assigned rather than added to 0, which
 // would put an add on the critical path of every chain step. Instantiated without statement
-// nodes (at most two operands, unrolled) and with them (any number).
+// nodes (at most two operands, unrolled) and with them (any number), each with and without the
+// test for zero adjoints (kSkipZero, needed only when a partial is not finite).
 template <bool kStatements, bool kSkipZero>
 void sweep_scalars(const Op* op, const double* partial, const Index* input, double* adj, Index lo,
                    Index hi, std::size_t& k, double& carry) {

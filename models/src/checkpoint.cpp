@@ -19,6 +19,7 @@
 
 #include <xigrad/autodiff/error.hpp>
 #include <xigrad/optim/atomic_file.hpp>
+#include <xigrad/optim/input_file.hpp>
 
 namespace xi::models {
 namespace {
@@ -644,20 +645,7 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& checkp
 }
 
 Checkpoint load_checkpoint(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw InputError(fmt::format("{}: is a directory, not a checkpoint file", path.string()));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError(
-        fmt::format("{}: cannot open the checkpoint: {}", path.string(), std::strerror(errno)));
-  }
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    throw InputError(fmt::format("{}: cannot read the checkpoint", path.string()));
-  }
-  return parse_checkpoint(bytes, path.string());
+  return parse_checkpoint(optim::read_input_file(path, "checkpoint"), path.string());
 }
 
 }  // namespace xi::models

@@ -1,6 +1,7 @@
 // CSV reading: a byte cursor that tracks line and column, and a record parser on top of it.
 
 #include <xigrad/models/csv.hpp>
+#include <xigrad/optim/input_file.hpp>
 
 #include <xigrad/autodiff/error.hpp>
 
@@ -209,20 +210,7 @@ CsvTable parse_csv(std::string_view text, std::string source) {
 }
 
 CsvTable read_csv(const std::filesystem::path& path) {
-  const std::string name = path.string();
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw InputError(name + ": cannot read: is a directory, not a CSV file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const bool exists = std::filesystem::exists(path, ec);
-    throw InputError(name + ": cannot open file: " +
-                     (exists ? "permission denied or unreadable" : "no such file"));
-  }
-  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) throw InputError(name + ": read error");
-  return parse_csv(text, name);
+  return parse_csv(optim::read_input_file(path, "CSV file"), path.string());
 }
 
 }  // namespace xi::models

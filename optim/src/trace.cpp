@@ -1,4 +1,5 @@
 #include <xigrad/optim/trace.hpp>
+#include <xigrad/optim/input_file.hpp>
 
 #include <fmt/format.h>
 #include <fmt/std.h>
@@ -265,15 +266,7 @@ Trace parse_trace_csv(std::string_view text, std::string_view source) {
 }
 
 Trace read_trace_csv(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const std::error_code ec(errno, std::system_category());
-    throw Error(fmt::format("cannot read {}: {}", path, ec.message()));
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw Error(fmt::format("cannot read {}: read error", path));
-  Trace trace = parse_trace_csv(buffer.str(), path.string());
+  Trace trace = parse_trace_csv(read_input_file(path, "trace file"), path.string());
   trace.label = path.stem().string();
   return trace;
 }

@@ -188,12 +188,13 @@ TEST(CsvErrorTest, DuplicateHeaderName) {
 
 TEST(CsvErrorTest, FileNotFound) {
   const std::string message = input_error([] { read_csv("/nonexistent/dir/missing.csv"); });
-  EXPECT_EQ(message, "/nonexistent/dir/missing.csv: cannot open file: no such file");
+  EXPECT_EQ(message,
+            "/nonexistent/dir/missing.csv: cannot open the CSV file: No such file or directory");
 }
 
 TEST(CsvErrorTest, DirectoryIsNotAFile) {
   const std::string dir = std::filesystem::temp_directory_path().string();
-  EXPECT_THAT(input_error([&] { read_csv(dir); }), HasSubstr("is a directory"));
+  EXPECT_THAT(input_error([&] { read_csv(dir); }), HasSubstr("not a regular file (a directory)"));
 }
 
 TEST(CsvErrorTest, ErrorsFromFilesNameTheFile) {

@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages xigrad needs to build, test and benchmark. Idempotent.
 set -euo pipefail
 packages=(
-  cmake ninja-build g++ clang python3
+  cmake ninja-build g++ clang libclang-rt-14-dev python3
   libeigen3-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   librsvg2-bin libxml2-utils

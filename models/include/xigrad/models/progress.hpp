@@ -59,7 +59,6 @@ class Progress {
   Clock::time_point last_draw_;
   bool drawn_ = false;
   bool epoch_started_ = false;
-  std::size_t batch_rows_seen_ = 0;
   double last_loss_ = 0.0;
   double last_rate_ = 0.0;
   std::size_t width_ = 0;           // characters of the last bar line

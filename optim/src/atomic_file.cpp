@@ -226,7 +226,9 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
   const std::filesystem::path target = resolve_output_path(path);
   struct stat st {};
   if (::stat(target.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    if (S_ISDIR(st.st_mode)) fail(path, EISDIR, "the path names a directory");
+    if (S_ISDIR(st.st_mode)) {
+      throw InputError(fmt::format("{}: is a directory; give a file name", path.string()));
+    }
     throw InputError(fmt::format(
         "{}: not a regular file ({}): refusing to replace it with an output file{}", path.string(),
         detail::file_kind(st.st_mode),

@@ -19,27 +19,30 @@ void error_line(std::ostream& err, std::string message) {
   err << "xigrad: error: " << message << '\n';
 }
 
-void collect_short_names(const CLI::App& app, std::set<std::string>& names) {
+// Every spelling of an option of the app and its subcommands: "-h", "--help", "--at", ...
+void collect_option_names(const CLI::App& app, std::set<std::string>& names) {
   for (const CLI::Option* opt : app.get_options()) {
     for (const std::string& s : opt->get_snames()) names.insert("-" + s);
+    for (const std::string& l : opt->get_lnames()) names.insert("--" + l);
   }
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
-    collect_short_names(*sub, names);
+    collect_option_names(*sub, names);
   }
 }
 
-// An expression such as "-y*log(p)" looks like a short option to CLI11; mark every argument that
-// starts with a single '-' and is not one of our short options (or a negative number, which
-// CLI11 already takes as a value) so that it reaches the subcommand as an expression.
+// An expression such as "-y*log(p)", "-h*2" or "--x" looks like an option to CLI11. Only the
+// exact spellings of our options ("-h", "--at", "--at=x=1") are options; every other argument
+// that starts with '-' (but a negative number, which CLI11 already takes as a value, and the
+// separator "--") is marked so that it reaches the subcommand as an expression or a value.
 void protect_expressions(std::vector<std::string>& args, const CLI::App& app) {
-  std::set<std::string> shorts;
-  collect_short_names(app, shorts);
+  std::set<std::string> options;
+  collect_option_names(app, options);
   bool after_separator = false;
   for (std::string& a : args) {
     if (a == "--") after_separator = true;
-    if (after_separator || a.size() < 2 || a[0] != '-' || a[1] == '-') continue;
+    if (after_separator || a.size() < 2 || a[0] != '-') continue;
     if (a[1] >= '0' && a[1] <= '9') continue;
-    if (shorts.count(a.substr(0, 2)) != 0) continue;
+    if (options.count(a.substr(0, a.find('='))) != 0 && (a[1] == '-' || a.size() == 2)) continue;
     a.insert(0, kProtectMark);
   }
 }

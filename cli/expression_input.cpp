@@ -11,6 +11,7 @@
 #include "expr/functions.hpp"
 #include "expr/parser.hpp"
 #include "format.hpp"
+#include "options.hpp"
 
 namespace xi::cli {
 namespace {
@@ -42,18 +43,25 @@ std::vector<std::string> split_items(const std::string& s) {
 }
 
 double parse_value(const std::string& item, const std::string& text) {
-  if (text.empty()) throw InputError(fmt::format("--at {}: the value is missing", item));
+  if (text.empty()) throw InputError(fmt::format("--at {}: the value is missing", shown(item)));
   Var v;
   try {
     const Program p = parse(text);
     if (!p.variables.empty()) throw InputError("");
     v = cli::evaluate(p, {});
+  } catch (const ExprError& e) {
+    if (e.description().find("too large for a double") != std::string::npos) {
+      throw InputError(fmt::format(
+          "--at {}: '{}' is beyond the range of a double (at most about 1.8e308 in magnitude)",
+          shown(item), shown(text)));
+    }
+    throw InputError(fmt::format("--at {}: '{}' is not a number", shown(item), shown(text)));
   } catch (const InputError&) {
-    throw InputError(fmt::format("--at {}: '{}' is not a number", item, text));
+    throw InputError(fmt::format("--at {}: '{}' is not a number", shown(item), shown(text)));
   }
   if (!std::isfinite(v.value())) {
-    throw InputError(
-        fmt::format("--at {}: '{}' is {}, not a finite number", item, text, num(v.value())));
+    throw InputError(fmt::format("--at {}: '{}' is {}, not a finite number", shown(item),
+                                 shown(text), num(v.value())));
   }
   return v.value();
 }
@@ -93,15 +101,15 @@ std::vector<Binding> parse_bindings(std::span<const std::string> at) {
       const std::string item = trim(raw);
       const auto eq = item.find('=');
       if (item.empty() || eq == std::string::npos) {
-        throw InputError(fmt::format("--at '{}': expected NAME=VALUE", item));
+        throw InputError(fmt::format("--at '{}': expected NAME=VALUE", shown(item)));
       }
       Binding b;
       b.name = trim(std::string_view(item).substr(0, eq));
-      check_variable_name(b.name, fmt::format("--at {}", item));
+      check_variable_name(b.name, fmt::format("--at {}", shown(item)));
       b.value = parse_value(item, trim(std::string_view(item).substr(eq + 1)));
       for (const Binding& other : out) {
         if (other.name == b.name) {
-          throw InputError(fmt::format("--at {}: '{}' is given twice", item, b.name));
+          throw InputError(fmt::format("--at {}: '{}' is given twice", shown(item), b.name));
         }
       }
       out.push_back(b);
@@ -203,7 +211,7 @@ std::vector<double> Problem::backward_checked(const Recording& r) const {
 
 std::string locate(const Program& program, std::uint32_t i) {
   const Instr& in = program.code[i];
-  return fmt::format("`{}` (column {})\n{}", program.text_of(i),
+  return fmt::format("`{}` (column {})\n{}", shown(program.text_of(i)),
                      column_of(program.source, in.offset),
                      caret_lines(program.source, in.offset, in.length));
 }

@@ -23,6 +23,7 @@
 
 #include "expression_input.hpp"
 #include "format.hpp"
+#include "options.hpp"
 
 namespace xi::cli {
 namespace {
@@ -31,6 +32,14 @@ using models::Checkpoint;
 using models::Dataset;
 
 constexpr const char* kDefaultPlot = "xigrad-train.svg";
+
+// The ranges of train's options (docs/models.md).
+constexpr CountRange kEpochRange{1, 10'000'000};
+constexpr CountRange kBatchRange{0, 100'000'000};
+constexpr CountRange kPatienceRange{0, 10'000'000};
+constexpr CountRange kLayerSizeRange{1, 10'000};
+constexpr std::size_t kMaxHiddenLayers = 16;
+constexpr RealRange kFractionRange{0.0, 1.0, false, true};
 
 /// A number that reads back to the same double ("0.1", "1e-05").
 std::string exact(double v) {
@@ -122,33 +131,34 @@ class TrainCommand final : public Command {
     opt_["optimizer"] =
         cmd->add_option("--optimizer", optimizer_,
                         "gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw or lbfgs");
-    opt_["lr"] = cmd->add_option("--lr", lr_, "learning rate (default: the model's)");
-    opt_["epochs"] = cmd->add_option("--epochs", epochs_,
-                                     "total number of epochs (a resumed run continues up to it)");
-    opt_["batch"] = cmd->add_option("--batch", batch_, "rows per mini-batch (0: the full batch)");
-    opt_["hidden"] = cmd->add_option("--hidden", hidden_,
-                                     "MLP hidden layer sizes, e.g. 16 or 32,16 (default 16)");
+    opt_["lr"] = add_real(*cmd, "--lr", lr_, kNonNegative, "learning rate (default: the model's)");
+    opt_["epochs"] = add_count(*cmd, "--epochs", epochs_, kEpochRange,
+                               "total number of epochs (a resumed run continues up to it)");
+    opt_["batch"] =
+        add_count(*cmd, "--batch", batch_, kBatchRange, "rows per mini-batch (0: the full batch)");
+    opt_["hidden"] = add_count_list(*cmd, "--hidden", hidden_, kLayerSizeRange, kMaxHiddenLayers,
+                                    "MLP hidden layer sizes, e.g. 16 or 32,16 (default 16)");
     opt_["activation"] = cmd->add_option("--activation", activation_,
                                          "MLP activation: relu (default), tanh or sigmoid")
                              ->check(CLI::IsMember({"relu", "tanh", "sigmoid"}));
-    opt_["l2"] = cmd->add_option(
-        "--l2", l2_,
+    opt_["l2"] = add_real(
+        *cmd, "--l2", l2_, kNonNegative,
         "L2 penalty: adds (l2/2)·Σw² over the weights of the standardised model (default 0)");
     opt_["test_fraction"] =
-        cmd->add_option("--test-fraction", test_fraction_,
-                        "hold out this fraction of the rows and report test accuracy (default 0)");
-    opt_["seed"] = cmd->add_option(
-        "--seed", seed_,
-        "seed of the initial weights, the split and the mini-batch order (default 0)");
-    opt_["patience"] = cmd->add_option(
-        "--patience", patience_, "stop after this many epochs without improvement (0: never)");
-    cmd->add_option(
-        "--plot", plot_,
+        add_real(*cmd, "--test-fraction", test_fraction_, kFractionRange,
+                 "hold out this fraction of the rows and report test accuracy (default 0)");
+    opt_["seed"] = add_seed(
+        *cmd, seed_, "seed of the initial weights, the split and the mini-batch order (default 0)");
+    opt_["patience"] = add_count(*cmd, "--patience", patience_, kPatienceRange,
+                                 "stop after this many epochs without improvement (0: never)");
+    add_output(
+        *cmd, "--plot", plot_,
         fmt::format("write the loss per epoch as SVG here (default {} in the current directory)",
-                    kDefaultPlot));
+                    kDefaultPlot),
+        "FILE.svg");
     cmd->add_flag("--no-plot", no_plot_, "write no plot");
-    cmd->add_option("--save", save_,
-                    "save the model, optimizer and sampler state here (atomically)");
+    add_output(*cmd, "--save", save_,
+               "save the model, optimizer and sampler state here (atomically)");
     cmd->add_option("--resume", resume_, "continue the run saved in this file up to --epochs");
     cmd->add_flag("--json", json_, "print one JSON object (and no progress)");
     return cmd;
@@ -165,7 +175,7 @@ class TrainCommand final : public Command {
   std::string model_ = "logistic";
   std::string data_, target_, positive_, features_, na_ = "drop", optimizer_;
   double lr_ = 0.0;
-  std::size_t epochs_ = 0, batch_ = 0, patience_ = 0;
+  std::uint64_t epochs_ = 0, batch_ = 0, patience_ = 0;
   std::string hidden_ = "16", activation_ = "relu";
   double l2_ = 0.0, test_fraction_ = 0.0;
   std::uint64_t seed_ = 0;
@@ -232,6 +242,13 @@ void TrainCommand::take_saved_settings(Settings& s, const Checkpoint& c) const {
 }
 
 int TrainCommand::run(const Io& io) {
+  // Every output is checked before any work, so that a bad path never costs a training run.
+  std::string plot = unprotect(plot_);
+  if (plot.empty() && !json_) plot = kDefaultPlot;
+  if (no_plot_) plot.clear();
+  const OutputFile outputs[] = {{"--save", unprotect(save_)}, {"--plot", plot}};
+  check_output_files(outputs);
+
   Settings s = settings_from_arguments();
   std::optional<Checkpoint> checkpoint;
   if (!resume_.empty()) {
@@ -442,9 +459,6 @@ int TrainCommand::run(const Io& io) {
       saved = unprotect(save_);
     }
   }
-  std::string plot = unprotect(plot_);
-  if (plot.empty() && !json_) plot = kDefaultPlot;
-  if (no_plot_) plot.clear();
   if (!plot.empty()) {
     optim::PlotOptions po;
     po.title = fmt::format(

@@ -13,6 +13,7 @@
 #include "expr/parser.hpp"
 #include "expression_input.hpp"
 #include "format.hpp"
+#include "options.hpp"
 
 namespace xi::cli {
 namespace {
@@ -34,9 +35,8 @@ class CheckCommand final : public Command {
         ->allow_extra_args(false)
         ->type_name("NAME=EXPR")
         ->required();
-    cmd->add_option("--tol", options_.rel_tol, "relative error accepted")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+    add_real(*cmd, "--tol", options_.rel_tol, kPositive, "relative error accepted")
+        ->capture_default_str();
     return cmd;
   }
 

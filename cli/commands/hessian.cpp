@@ -13,6 +13,7 @@
 #include "command.hpp"
 #include "expression_input.hpp"
 #include "format.hpp"
+#include "options.hpp"
 
 namespace xi::cli {
 namespace {
@@ -44,11 +45,10 @@ class HessianCommand final : public Command {
     CLI::App* cmd = app.add_subcommand(
         "hessian", "Hessian of EXPR at --at, its eigenvalues, and what kind of point it is");
     args_.add_to(*cmd);
-    cmd->add_option("--tol", tol_,
-                    "the point is stationary when every gradient component is at most this in "
-                    "absolute value")
-        ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+    add_real(*cmd, "--tol", tol_, kNonNegative,
+             "the point is stationary when every gradient component is at most this in "
+             "absolute value")
+        ->capture_default_str();
     return cmd;
   }
 

@@ -23,24 +23,15 @@
 #include "expr/parser.hpp"
 #include "expression_input.hpp"
 #include "format.hpp"
+#include "options.hpp"
 
 namespace xi::cli {
 namespace {
 
-// A number given as text (--betas, --box); `what` names the option in the message.
-double parse_number(const std::string& text, const std::string& what) {
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || !std::isfinite(v)) {
-    throw InputError(fmt::format("{}: '{}' is not a finite number", what, text));
-  }
-  return v;
-}
+// The ranges of minimize's options (docs/optimizers.md).
+constexpr CountRange kIterRange{0, 100'000'000};
+constexpr CountRange kRestartRange{0, 10'000};
+constexpr RealRange kBetaRange{0.0, 1.0, false, true};
 
 // "--at x=one: ..." from parse_bindings, said of --from.
 std::vector<Binding> parse_from(const std::vector<std::string>& from) {
@@ -102,46 +93,46 @@ class MinimizeCommand final : public Command {
       names += (names.empty() ? "" : ", ") + std::string(n);
     }
     cmd->add_option("--optimizer", optimizer_, "the optimizer: " + names)->capture_default_str();
-    lr_opt_ = cmd->add_option("--lr", lr_, "learning rate (default: the optimizer's)");
-    momentum_opt_ = cmd->add_option("--momentum", momentum_,
-                                    "momentum (sgd, momentum, nesterov, "
-                                    "rmsprop)");
+    lr_opt_ = add_real(*cmd, "--lr", lr_, kNonNegative, "learning rate (default: the optimizer's)");
+    momentum_opt_ = add_real(*cmd, "--momentum", momentum_, kNonNegative,
+                             "momentum (sgd, momentum, nesterov, rmsprop)");
     cmd->add_flag("--nesterov", nesterov_, "Nesterov momentum (sgd)");
     betas_opt_ =
         cmd->add_option("--betas", betas_, "Adam's betas (adam, adamw)")->type_name("B1,B2");
-    eps_opt_ = cmd->add_option("--eps", eps_, "eps (adagrad, rmsprop, adam, adamw)");
-    wd_opt_ = cmd->add_option("--weight-decay", weight_decay_,
-                              "weight decay (gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, "
-                              "adamw)");
-    cmd->add_option("--iters", iters_, "iteration budget")->capture_default_str();
-    cmd->add_option("--tol", tol_,
-                    "stop when the gradient norm is at most this (0: run the whole budget)")
-        ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
-    cmd->add_option("--restarts", restarts_,
-                    "further runs from points drawn uniformly from the --box")
+    eps_opt_ = add_real(*cmd, "--eps", eps_, kNonNegative, "eps (adagrad, rmsprop, adam, adamw)");
+    wd_opt_ = add_real(*cmd, "--weight-decay", weight_decay_, kNonNegative,
+                       "weight decay (gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, "
+                       "adamw)");
+    add_count(*cmd, "--iters", iters_, kIterRange,
+              "iteration budget (0: only evaluate the starting point)")
         ->capture_default_str();
-    cmd->add_option("--seed", seed_, "seed of the restarts and of the gradient noise")
+    add_real(*cmd, "--tol", tol_, kNonNegative,
+             "stop when the gradient norm is at most this (0: run the whole budget)")
         ->capture_default_str();
+    add_count(*cmd, "--restarts", restarts_, kRestartRange,
+              "further runs from points drawn uniformly from the --box")
+        ->capture_default_str();
+    add_seed(*cmd, seed_, "seed of the restarts and of the gradient noise");
     box_opt_ = cmd->add_option("--box", box_,
                                "box of the restarts, and of the contour plot (default -1:1 for "
                                "restarts; the plot fits the paths)")
                    ->type_name("LO:HI");
-    cmd->add_option("--noise", noise_,
-                    "annealed gradient noise: variance ETA/(1+t)^0.55 (first-order optimizers)")
-        ->type_name("ETA")
-        ->check(CLI::NonNegativeNumber);
-    cmd->add_option("--trace", trace_, "write the trace (the best run's) as CSV to FILE")
-        ->type_name("FILE.csv");
-    cmd->add_option("--plot", plot_,
-                    "write an SVG plot to FILE: the loss per iteration, or for two variables the "
-                    "contour of EXPR with the path of every run")
-        ->type_name("FILE.svg");
+    add_real(*cmd, "--noise", noise_, kNonNegative,
+             "annealed gradient noise: variance ETA/(1+t)^0.55 (first-order optimizers)")
+        ->type_name("ETA");
+    add_output(*cmd, "--trace", trace_, "write the trace (the best run's) as CSV to FILE",
+               "FILE.csv");
+    add_output(*cmd, "--plot", plot_,
+               "write an SVG plot to FILE: the loss per iteration, or for two variables the "
+               "contour of EXPR with the path of every run",
+               "FILE.svg");
     cmd->add_flag("--json", json_, "print one JSON object");
     return cmd;
   }
 
   int run(const Io& io) override {
+    const OutputFile outputs[] = {{"--trace", trace_}, {"--plot", plot_}};
+    check_output_files(outputs);
     const std::string expression = unprotect(expression_);
     const Program program = parse(expression);
     std::vector<Binding> bindings = parse_from(from_);
@@ -181,7 +172,18 @@ class MinimizeCommand final : public Command {
     } else {
       io.out << text(problem, spec, result);
     }
-    return result.diverged ? kExitDiverged : kExitOk;
+    if (result.diverged) {
+      // As train does: the verdict on stderr too, so that a script sees why the status is 4.
+      io.out.flush();
+      io.err << fmt::format(
+          "xigrad: error: the optimizer diverged{}: {}; try a smaller --lr ({})\n",
+          restarts_ > 0 ? fmt::format(" in all {} runs", result.runs.size()) : "",
+          result.stop_reason.substr(std::min(result.stop_reason.size(), std::size_t{10})),
+          spec.hyper.lr ? fmt::format("it was {}", num(*spec.hyper.lr))
+                        : fmt::format("{}'s default was used", spec.name));
+      return kExitDiverged;
+    }
+    return kExitOk;
   }
 
  private:
@@ -200,12 +202,13 @@ class MinimizeCommand final : public Command {
     if (eps_opt_->count() > 0) h.eps = eps_;
     if (wd_opt_->count() > 0) h.weight_decay = weight_decay_;
     if (betas_opt_->count() > 0) {
-      const auto comma = betas_.find(',');
+      const std::string betas = unprotect(betas_);
+      const auto comma = betas.find(',');
       if (comma == std::string::npos) {
-        throw InputError(fmt::format("--betas '{}': expected B1,B2", betas_));
+        throw InputError(fmt::format("--betas '{}': expected B1,B2", shown(betas)));
       }
-      h.betas = std::pair{parse_number(betas_.substr(0, comma), "--betas"),
-                          parse_number(betas_.substr(comma + 1), "--betas")};
+      h.betas = std::pair{parse_real(betas.substr(0, comma), "--betas", kBetaRange),
+                          parse_real(betas.substr(comma + 1), "--betas", kBetaRange)};
     }
     return spec;
   }
@@ -235,14 +238,15 @@ class MinimizeCommand final : public Command {
     o.restarts.count = restarts_;
     o.restarts.seed = seed_;
     if (box_opt_->count() > 0) {
-      const auto colon = box_.find(':', 1);
+      const std::string box = unprotect(box_);
+      const auto colon = box.find(':', 1);
       if (colon == std::string::npos) {
-        throw InputError(fmt::format("--box '{}': expected LO:HI, e.g. -2:2", box_));
+        throw InputError(fmt::format("--box '{}': expected LO:HI, e.g. -2:2", shown(box)));
       }
-      box_lo_ = parse_number(box_.substr(0, colon), "--box");
-      box_hi_ = parse_number(box_.substr(colon + 1), "--box");
+      box_lo_ = parse_real(box.substr(0, colon), "--box", {});
+      box_hi_ = parse_real(box.substr(colon + 1), "--box", {});
       if (!(box_lo_ < box_hi_)) {
-        throw InputError(fmt::format("--box '{}': LO must be less than HI", box_));
+        throw InputError(fmt::format("--box '{}': LO must be less than HI", shown(box)));
       }
       o.restarts.lo = box_lo_;
       o.restarts.hi = box_hi_;
@@ -397,7 +401,7 @@ class MinimizeCommand final : public Command {
   double lr_ = 0, momentum_ = 0, eps_ = 0, weight_decay_ = 0, noise_ = 0;
   bool nesterov_ = false;
   std::string betas_, box_, trace_, plot_;
-  std::size_t iters_ = 1000, restarts_ = 0;
+  std::uint64_t iters_ = 1000, restarts_ = 0;
   double tol_ = 1e-6;
   std::uint64_t seed_ = 0;
   bool json_ = false;

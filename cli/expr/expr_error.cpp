@@ -32,8 +32,13 @@ std::size_t utf8_length(const std::string& text, std::size_t i) {
 // each byte offset up to text.size().
 struct Display {
   std::string text;
-  std::vector<std::size_t> glyph_at;  // size text.size() + 1
+  std::vector<std::size_t> glyph_at;     // size text.size() + 1
+  std::vector<std::size_t> glyph_start;  // byte in `text` where each glyph starts
+  std::vector<char> glyph_first;         // the first source byte of each glyph
 };
+
+// An input longer than this many glyphs is shown as a window around the error.
+constexpr std::size_t kCaretWindow = 100;
 
 Display display(const std::string& text) {
   Display d;
@@ -41,6 +46,8 @@ Display display(const std::string& text) {
   std::size_t glyph = 0;
   std::size_t i = 0;
   while (i < text.size()) {
+    d.glyph_start.push_back(d.text.size());
+    d.glyph_first.push_back(text[i]);
     const std::size_t n = utf8_length(text, i);
     const auto b = static_cast<unsigned char>(text[i]);
     if (n == 0 || (n == 1 && (b < 0x20 || b == 0x7F) && b != '\t')) {
@@ -70,23 +77,35 @@ std::string caret_lines(const std::string& text, std::size_t offset, std::size_t
   if (offset > text.size()) offset = text.size();
   const std::size_t end = std::min(text.size(), offset + std::max<std::size_t>(length, 1));
   const Display d = display(text);
+  const std::size_t total = d.glyph_at[text.size()];
   const std::size_t first = d.glyph_at[offset];
   const std::size_t last = end > offset ? d.glyph_at[end - 1] : first;  // inclusive glyph
+  std::size_t from = 0;
+  std::size_t to = total;
+  if (total > kCaretWindow) {
+    from = first > kCaretWindow / 3 ? first - kCaretWindow / 3 : 0;
+    to = std::min(total, from + kCaretWindow);
+    from = to - kCaretWindow;
+  }
+  const auto byte_of = [&](std::size_t glyph) {
+    return glyph < total ? d.glyph_start[glyph] : d.text.size();
+  };
+  std::string line = d.text.substr(byte_of(from), byte_of(to) - byte_of(from));
   std::string caret;
-  // Keep tabs under tabs so the caret lines up in a terminal.
-  std::size_t glyph = 0;
-  for (std::size_t i = 0; i < text.size() && glyph < first; ++i) {
-    if (i > 0 && d.glyph_at[i] == d.glyph_at[i - 1]) continue;
-    caret += text[i] == '\t' ? '\t' : ' ';
-    ++glyph;
-  }
-  while (glyph < first) {
+  if (from > 0) {
+    line.insert(0, "…");
     caret += ' ';
-    ++glyph;
   }
+  if (to < total) line += "…";
+  // Keep tabs under tabs so the caret lines up in a terminal.
+  for (std::size_t g = from; g < first; ++g) caret += d.glyph_first[g] == '\t' ? '\t' : ' ';
   caret += '^';
-  for (std::size_t g = first + 1; g <= last; ++g) caret += '~';
-  return fmt::format("{}{}\n{}{}\n", indent, d.text, indent, caret);
+  for (std::size_t g = first + 1; g <= last && g < to; ++g) caret += '~';
+  std::string out = fmt::format("{}{}\n{}{}\n", indent, line, indent, caret);
+  if (from > 0 || to < total) {
+    out += fmt::format("{}(cut: characters {} to {} of {} shown)\n", indent, from + 1, to, total);
+  }
+  return out;
 }
 
 ExprError::ExprError(std::string what, std::string source, std::size_t offset, std::size_t length)

@@ -9,17 +9,10 @@
 #include <cstring>
 #include <xigrad/autodiff/error.hpp>
 
+#include "file_kind.hpp"
+
 namespace xi::optim {
 namespace {
-
-std::string_view kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  return "not a file";
-}
 
 /// Closes the descriptor on every path out.
 struct Fd {
@@ -46,7 +39,7 @@ std::string read_input_file(const std::filesystem::path& path, std::string_view 
   }
   if (!S_ISREG(st.st_mode)) {
     throw InputError(fmt::format("{}: not a regular file ({}): refusing to read it as a {}", name,
-                                 kind_of(st.st_mode), what));
+                                 detail::file_kind(st.st_mode), what));
   }
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size > limits.max_bytes) {

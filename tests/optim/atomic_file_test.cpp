@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +17,8 @@
 #include <xigrad/autodiff/error.hpp>
 
 namespace fs = std::filesystem;
+using xi::optim::check_output_path;
+using xi::optim::TempFileMethod;
 using xi::optim::write_file_atomically;
 
 namespace {
@@ -180,6 +184,165 @@ TEST_F(AtomicFileTest, ConcurrentWritersProduceOneCompleteVersion) {
   const std::string result = read(target);
   EXPECT_NE(std::find(versions.begin(), versions.end(), result), versions.end());
   EXPECT_EQ(entries(), std::vector<std::string>{"shared.txt"});
+}
+
+// ---------------------------------------------------------------- the output-path policy
+
+/// The message of the xi::InputError that `f` throws ("" when it throws none).
+template <class F>
+std::string input_error_of(F f) {
+  try {
+    f();
+  } catch (const xi::InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_F(AtomicFileTest, RefusesAFifoAndLeavesIt) {
+  const fs::path fifo = dir_ / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const TempFileMethod m : {TempFileMethod::automatic, TempFileMethod::named}) {
+    const std::string msg = input_error_of([&] { write_file_atomically(fifo, "data", m); });
+    EXPECT_EQ(msg, fifo.string() +
+                       ": not a regular file (a FIFO): refusing to replace it with an output file");
+    EXPECT_TRUE(fs::is_fifo(fs::symlink_status(fifo)));
+  }
+  EXPECT_EQ(
+      input_error_of([&] { check_output_path(fifo); }),
+      fifo.string() + ": not a regular file (a FIFO): refusing to replace it with an output file");
+  EXPECT_EQ(entries(), std::vector<std::string>{"pipe"});
+}
+
+// A symbolic link to a device (here: to our own FIFO, never a real device) is refused and names
+// where it leads; the link stays a link.
+TEST_F(AtomicFileTest, RefusesASymlinkToANonRegularFile) {
+  const fs::path fifo = dir_ / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const fs::path link = dir_ / "out.svg";
+  fs::create_symlink("pipe", link);
+  const std::string msg = input_error_of([&] { write_file_atomically(link, "data"); });
+  EXPECT_EQ(msg, link.string() +
+                     ": not a regular file (a FIFO): refusing to replace it with an "
+                     "output file (the symbolic link leads to " +
+                     (dir_ / "pipe").string() + ")");
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(link)));
+  EXPECT_TRUE(fs::is_fifo(fs::symlink_status(fifo)));
+}
+
+TEST_F(AtomicFileTest, WritesThroughASymlinkChainToItsTarget) {
+  fs::create_directory(dir_ / "real");
+  const fs::path target = dir_ / "real" / "trace.csv";
+  write_plain(target, "old");
+  fs::create_symlink("real/trace.csv", dir_ / "b");  // relative to the link's directory
+  fs::create_symlink(dir_ / "b", dir_ / "a");        // absolute
+  for (const TempFileMethod m : {TempFileMethod::automatic, TempFileMethod::named}) {
+    write_file_atomically(dir_ / "a", m == TempFileMethod::named ? "named" : "new", m);
+    EXPECT_TRUE(fs::is_symlink(fs::symlink_status(dir_ / "a")));
+    EXPECT_TRUE(fs::is_symlink(fs::symlink_status(dir_ / "b")));
+    EXPECT_EQ(read(target), m == TempFileMethod::named ? "named" : "new");
+  }
+  EXPECT_EQ(entries(), (std::vector<std::string>{"a", "b", "real"}));
+  std::vector<std::string> in_real;
+  for (const auto& e : fs::directory_iterator(dir_ / "real"))
+    in_real.push_back(e.path().filename());
+  EXPECT_EQ(in_real, std::vector<std::string>{"trace.csv"});
+  EXPECT_EQ(xi::optim::resolve_output_path(dir_ / "a"), dir_ / "real" / "trace.csv");
+}
+
+TEST_F(AtomicFileTest, ADanglingSymlinkCreatesItsTarget) {
+  fs::create_symlink("made.txt", dir_ / "link");
+  write_file_atomically(dir_ / "link", "x");
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(dir_ / "link")));
+  EXPECT_EQ(read(dir_ / "made.txt"), "x");
+}
+
+TEST_F(AtomicFileTest, ASymlinkLoopIsRefused) {
+  fs::create_symlink("b", dir_ / "a");
+  fs::create_symlink("a", dir_ / "b");
+  const std::string msg = input_error_of([&] { write_file_atomically(dir_ / "a", "x"); });
+  EXPECT_EQ(msg, (dir_ / "a").string() + ": more than 40 symbolic links (a loop?)");
+}
+
+TEST_F(AtomicFileTest, CheckOutputPathBeforeAnyWork) {
+  EXPECT_EQ(input_error_of([] { check_output_path(""); }),
+            "an empty path was given for an output file");
+  const fs::path missing = dir_ / "no" / "x.ckpt";
+  EXPECT_EQ(input_error_of([&] { check_output_path(missing); }),
+            missing.string() + ": the directory " + (dir_ / "no").string() + " does not exist");
+  write_plain(dir_ / "file", "f");
+  EXPECT_EQ(
+      input_error_of([&] { check_output_path(dir_ / "file" / "x"); }),
+      (dir_ / "file" / "x").string() + ": " + (dir_ / "file").string() + " is not a directory");
+  fs::create_directory(dir_ / "d");
+  EXPECT_EQ(input_error_of([&] { check_output_path(dir_ / "d"); }),
+            (dir_ / "d").string() + ": is a directory; give a file name");
+  EXPECT_EQ(check_output_path(dir_ / "new.svg"), dir_ / "new.svg");
+  EXPECT_EQ(check_output_path(dir_ / "file"), dir_ / "file");
+  EXPECT_EQ(entries(), (std::vector<std::string>{"d", "file"})) << "the probe left a file";
+}
+
+// ---------------------------------------------------------------- a writer killed mid-write
+
+/// Forks a child that writes 1 MB to `target` and is killed with SIGKILL in the middle of the
+/// write: the file-size limit stops the write after 64 bytes with SIGXFSZ, whose handler sends
+/// SIGKILL (so nothing of the writer runs after that, as with `kill -9`).
+void kill_writer_mid_write(const fs::path& target, TempFileMethod method) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    rlimit no_core{0, 0};
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    rlimit small{64, 64};
+    std::signal(SIGXFSZ, [](int) { ::kill(::getpid(), SIGKILL); });
+    ::setrlimit(RLIMIT_FSIZE, &small);
+    try {
+      write_file_atomically(target, std::string(1 << 20, 'x'), method);
+    } catch (...) {
+    }
+    ::_exit(0);  // not reached
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the writer was not killed mid-write";
+  EXPECT_EQ(WTERMSIG(status), SIGKILL);
+}
+
+TEST_F(AtomicFileTest, AWriterKilledMidWriteLeavesNothingBehind) {
+  const fs::path target = dir_ / "state.bin";
+  write_plain(target, "old contents");
+  kill_writer_mid_write(target, TempFileMethod::automatic);
+  EXPECT_EQ(read(target), "old contents");
+  EXPECT_EQ(entries(), std::vector<std::string>{"state.bin"}) << "temporary file left behind";
+}
+
+// Where there is no O_TMPFILE, a killed writer leaves its named temporary file; the next write
+// removes it once its process is gone and it is old, and keeps the file of a live writer.
+TEST_F(AtomicFileTest, NamedTempOfAKilledWriterIsRemovedByTheNextWrite) {
+  const fs::path target = dir_ / "state.bin";
+  write_plain(target, "old contents");
+  kill_writer_mid_write(target, TempFileMethod::named);
+  EXPECT_EQ(read(target), "old contents");
+  std::vector<std::string> names = entries();
+  ASSERT_EQ(names.size(), 2u);
+  const fs::path stale = dir_ / names[0];
+  EXPECT_EQ(names[0].rfind(".state.bin.tmp.", 0), 0u) << names[0];
+  EXPECT_EQ(names[1], "state.bin");
+
+  // Recent: a live writer on another host could own it, so it stays.
+  write_file_atomically(target, "second");
+  EXPECT_EQ(entries(), names);
+
+  // Old, and one of a live process (ours is the parent of every test): only the dead one goes.
+  const auto old = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  fs::last_write_time(stale, old);
+  const fs::path live =
+      dir_ / (".state.bin.tmp." + std::to_string(::getppid()) + ".00000000000000ab");
+  write_plain(live, "partial");
+  fs::last_write_time(live, old);
+  write_file_atomically(target, "third", TempFileMethod::named);
+  EXPECT_EQ(read(target), "third");
+  EXPECT_EQ(entries(), (std::vector<std::string>{live.filename().string(), "state.bin"}));
 }
 
 }  // namespace

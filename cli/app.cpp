@@ -1,9 +1,14 @@
 #include "app.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
-#include <set>
+#include <map>
+#include <optional>
+#include <string_view>
+#include <vector>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <xigrad/autodiff/error.hpp>
 #include <xigrad/autodiff/tape.hpp>
@@ -19,32 +24,103 @@ void error_line(std::ostream& err, std::string message) {
   err << "xigrad: error: " << message << '\n';
 }
 
-// Every spelling of an option of the app and its subcommands: "-h", "--help", "--at", ...
-void collect_option_names(const CLI::App& app, std::set<std::string>& names) {
-  for (const CLI::Option* opt : app.get_options()) {
-    for (const std::string& s : opt->get_snames()) names.insert("-" + s);
-    for (const std::string& l : opt->get_lnames()) names.insert("--" + l);
+// Every spelling of an option of `app` and of the parsed subcommand `sub`, each with whether it
+// takes a value: "-h" → false, "--at" → true.
+std::map<std::string, bool> option_spellings(const CLI::App& app, const CLI::App& sub) {
+  std::map<std::string, bool> names;
+  for (const CLI::App* a : {&app, &sub}) {
+    for (const CLI::Option* opt : a->get_options()) {
+      const bool takes_value = opt->get_expected_min() > 0 && opt->get_type_size_max() > 0;
+      for (const std::string& s : opt->get_snames()) names.emplace("-" + s, takes_value);
+      for (const std::string& l : opt->get_lnames()) names.emplace("--" + l, takes_value);
+    }
   }
-  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
-    collect_option_names(*sub, names);
+  return names;
+}
+
+bool has_positional(const CLI::App& sub) {
+  for (const CLI::Option* opt : sub.get_options()) {
+    if (opt->get_positional() && !opt->nonpositional()) return true;
   }
+  return false;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+bool looks_like_long_option(const std::string& a) {
+  if (a.size() < 3 || a[0] != '-' || a[1] != '-') return false;
+  const std::string_view name = std::string_view(a).substr(2, a.find('=') - 2);
+  return !name.empty() && std::isalpha(static_cast<unsigned char>(name[0])) != 0 &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+         });
 }
 
 // An expression such as "-y*log(p)", "-h*2" or "--x" looks like an option to CLI11. Only the
-// exact spellings of our options ("-h", "--at", "--at=x=1") are options; every other argument
-// that starts with '-' (but a negative number, which CLI11 already takes as a value, and the
-// separator "--") is marked so that it reaches the subcommand as an expression or a value.
-void protect_expressions(std::vector<std::string>& args, const CLI::App& app) {
-  std::set<std::string> options;
-  collect_option_names(app, options);
-  bool after_separator = false;
-  for (std::string& a : args) {
-    if (a == "--") after_separator = true;
-    if (after_separator || a.size() < 2 || a[0] != '-') continue;
-    if (a[1] >= '0' && a[1] <= '9') continue;
-    if (options.count(a.substr(0, a.find('='))) != 0 && (a[1] == '-' || a.size() == 2)) continue;
+// exact spellings of our options ("-h", "--at", "--at=x=1") are options; the subcommand's first
+// positional argument (EXPR) is an expression whatever it starts with, and so is every other
+// argument that starts with '-' but a negative number (which CLI11 takes as a value) or the
+// separator "--": those are marked so that they reach the subcommand unchanged. A "--word" that
+// is no option of the subcommand and not in the EXPR position is a misspelt option: the
+// returned message names it (and the closest option).
+std::optional<std::string> protect_expressions(std::vector<std::string>& args, const CLI::App& app,
+                                               const CLI::App& sub) {
+  const std::map<std::string, bool> options = option_spellings(app, sub);
+  bool expression_seen = !has_positional(sub);
+  bool value_next = false;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    std::string& a = args[i];
+    if (a == "--") break;
+    const bool dash = a.size() >= 2 && a[0] == '-';
+    const bool number =
+        dash && (std::isdigit(static_cast<unsigned char>(a[1])) != 0 || a[1] == '.');
+    if (value_next) {
+      value_next = false;
+      if (dash && !number) a.insert(0, kProtectMark);
+      continue;
+    }
+    if (!dash) {
+      expression_seen = true;
+      continue;
+    }
+    const auto known = options.find(a.substr(0, a.find('=')));
+    if (known != options.end() && (a[1] == '-' || a.size() == 2)) {
+      value_next = known->second && a.find('=') == std::string::npos;
+      continue;
+    }
+    if (number) {
+      expression_seen = true;
+      continue;
+    }
+    if (!expression_seen) {
+      expression_seen = true;
+    } else if (looks_like_long_option(a)) {
+      const std::string name = a.substr(0, a.find('='));
+      std::string closest;
+      std::size_t best = 3;  // suggest only a spelling at most two edits away
+      for (const auto& [spelling, takes_value] : options) {
+        const std::size_t d = edit_distance(name, spelling);
+        if (spelling.size() > 2 && d < best) best = d, closest = spelling;
+      }
+      return fmt::format("unknown option '{}' for '{}'{}", name, sub.get_name(),
+                         closest.empty() ? "" : fmt::format(" (did you mean {}?)", closest));
+    }
     a.insert(0, kProtectMark);
   }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -77,7 +153,16 @@ int run(std::vector<std::string> args, std::ostream& out, std::ostream& err) {
     return kExitBadInput;
   }
 
-  protect_expressions(args, app);
+  const std::vector<CLI::App*> named = app.get_subcommands(
+      [&](const CLI::App* s) { return !args[0].empty() && s->check_name(args[0]); });
+  if (!named.empty()) {
+    const CLI::App* sub = named.front();
+    if (std::optional<std::string> misspelt = protect_expressions(args, app, *sub)) {
+      error_line(err, *misspelt);
+      err << "Run 'xigrad " << sub->get_name() << " --help' for its options.\n";
+      return kExitBadInput;
+    }
+  }
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last first
   try {
     app.parse(args);

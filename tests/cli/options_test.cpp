@@ -256,6 +256,29 @@ TEST(Options, AnExpressionStartingWithDashIsAnExpression) {
   EXPECT_THAT(eq.out, HasSubstr("\"value\": 2.0"));
 }
 
+TEST(Options, AMisspeltOptionIsNamedWithTheClosestOne) {
+  const Result iters = run_app({"minimize", "x^2", "--from", "x=1", "--itres", "5"});
+  EXPECT_EQ(iters.status, 2);
+  EXPECT_THAT(iters.err, HasSubstr("unknown option '--itres' for 'minimize' (did you mean "
+                                   "--iters?)"));
+  const Result json = run_app({"grad", "x", "--at", "x=1", "--jsn"});
+  EXPECT_EQ(json.status, 2);
+  EXPECT_THAT(json.err, HasSubstr("unknown option '--jsn' for 'grad' (did you mean --json?)"));
+  const Result train = run_app({"train", "--epoch", "3"});
+  EXPECT_EQ(train.status, 2);
+  EXPECT_THAT(train.err, HasSubstr("unknown option '--epoch' for 'train' (did you mean "
+                                   "--epochs?)"));
+  const Result far = run_app({"grad", "x", "--at", "x=1", "--zzzzzz"});
+  EXPECT_EQ(far.status, 2);
+  EXPECT_THAT(far.err, HasSubstr("unknown option '--zzzzzz' for 'grad'\n"));
+  // In the EXPR position, after an option's value, and after "--", it is an expression.
+  const Result first = run_app({"grad", "--at", "x=3", "--x", "--json"});
+  EXPECT_EQ(first.status, 0) << first.err;
+  EXPECT_THAT(first.out, HasSubstr("\"value\": 3.0"));
+  const Result separated = run_app({"grad", "--at", "x=3", "--", "-x"});
+  EXPECT_EQ(separated.status, 0) << separated.err;
+}
+
 // ---------------------------------------------------------------- divergence on stderr (row 17)
 
 TEST(Options, MinimizeDivergenceIsReportedOnStderr) {

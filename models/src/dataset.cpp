@@ -512,7 +512,7 @@ void append_blocks(const std::vector<FeatureBlock>& blocks, Eigen::Index rows, D
   data.X.resize(rows, width);
   Eigen::Index at = 0;
   for (const FeatureBlock& block : blocks) {
-    data.X.middleCols(at, block.values.cols()) = block.values;
+    if (block.values.cols() > 0) data.X.middleCols(at, block.values.cols()) = block.values;
     at += block.values.cols();
     data.feature_names.insert(data.feature_names.end(), block.names.begin(), block.names.end());
   }
@@ -618,7 +618,8 @@ Dataset select_rows(const Dataset& data, std::span<const std::size_t> rows) {
       throw InputError(
           fmt::format("select_rows: row {} is out of range for {} rows", rows[i], data.rows()));
     }
-    subset.X.row(Eigen::Index(i)) = data.X.row(Eigen::Index(rows[i]));
+    // A matrix without columns has no storage; a row of it would offset a null pointer.
+    if (data.X.cols() > 0) subset.X.row(Eigen::Index(i)) = data.X.row(Eigen::Index(rows[i]));
     subset.y(Eigen::Index(i)) = data.y(Eigen::Index(rows[i]));
   }
   return subset;

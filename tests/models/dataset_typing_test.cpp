@@ -121,8 +121,11 @@ TEST(DatasetTypingTest, DeclaredCategoricalMustBeAFeature) {
 std::string id_csv(std::size_t rows) {
   std::string csv = "id,x,y\n";
   for (std::size_t i = 0; i < rows; ++i) {
-    csv +=
-        "P" + std::to_string(i) + "," + std::to_string(i % 7) + "," + std::to_string(i % 2) + "\n";
+    csv += 'P';
+    csv += std::to_string(i);
+    csv += ',';
+    csv += std::to_string(i % 7);
+    csv += i % 2 == 0 ? ",0\n" : ",1\n";
   }
   return csv;
 }
@@ -174,6 +177,17 @@ TEST(DatasetTypingTest, NoFeatureLeft) {
                           }()),
             "t.csv:1:1: no feature columns left: every one has more than 2 distinct text values; "
             "name the features with --features");
+}
+
+TEST(DatasetTypingTest, AColumnWithOneLevelGivesNoFeatureColumns) {
+  // Found by the CSV fuzzer: the empty design matrix has no storage, and copying its rows
+  // offset a null pointer (UBSan). Now the rows are selected without touching it.
+  const Dataset d = from_text("c,y\na,1\na,0\na,1\n", options("y", "1"));
+  EXPECT_EQ(d.features(), 0);
+  EXPECT_EQ(d.rows(), 3);
+  const TrainTestSplit split = train_test_split(d, 0.34, 2);
+  EXPECT_EQ(split.train.rows() + split.test.rows(), 3);
+  EXPECT_EQ(split.train.features(), 0);
 }
 
 // ---- row 9: a target with one class

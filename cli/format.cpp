@@ -41,7 +41,8 @@ std::string TextTable::str(std::string_view indent) const {
 }
 
 std::string dump(const Json& j) {
-  return j.dump(2) + "\n";
+  // Text from a file may hold invalid UTF-8: shown as U+FFFD rather than refused by nlohmann.
+  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace xi::cli

@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 
 #include <xigrad/autodiff/error.hpp>
+#include <xigrad/autodiff/printable.hpp>
 #include <xigrad/models/models.hpp>
 #include <xigrad/optim/plot.hpp>
 
@@ -125,6 +126,9 @@ class TrainCommand final : public Command {
     opt_["features"] =
         cmd->add_option("--features", features_,
                         "feature columns COL,COL,... (default: every column but the target)");
+    opt_["categorical"] = cmd->add_option(
+        "--categorical", categorical_,
+        "one-hot encode these feature columns COL,COL,... whatever their cells look like");
     opt_["na"] =
         cmd->add_option("--na", na_, "rows with a missing value: drop (default, counted) or error")
             ->check(CLI::IsMember({"drop", "error"}));
@@ -173,7 +177,7 @@ class TrainCommand final : public Command {
 
   std::map<std::string, CLI::Option*> opt_;
   std::string model_ = "logistic";
-  std::string data_, target_, positive_, features_, na_ = "drop", optimizer_;
+  std::string data_, target_, positive_, features_, categorical_, na_ = "drop", optimizer_;
   double lr_ = 0.0;
   std::uint64_t epochs_ = 0, batch_ = 0, patience_ = 0;
   std::string hidden_ = "16", activation_ = "relu";
@@ -191,6 +195,7 @@ Settings TrainCommand::settings_from_arguments() const {
   s["target"] = unprotect(target_);
   s["positive"] = unprotect(positive_);
   s["features"] = unprotect(features_);
+  s["categorical"] = unprotect(categorical_);
   s["na"] = na_;
   s["optimizer"] = given("optimizer") ? optimizer_ : d.optimizer;
   if (given("lr")) {
@@ -217,11 +222,13 @@ Settings TrainCommand::settings_from_arguments() const {
 
 void TrainCommand::take_saved_settings(Settings& s, const Checkpoint& c) const {
   const std::string file = unprotect(resume_);
+  Settings settings = c.settings;
+  settings.try_emplace("categorical", "");  // saved before --categorical existed: none declared
   for (const char* key :
-       {"model", "target", "positive", "features", "na", "optimizer", "lr", "batch", "hidden",
-        "activation", "l2", "test_fraction", "seed", "patience"}) {
-    const auto saved = c.settings.find(key);
-    if (saved == c.settings.end()) {
+       {"model", "target", "positive", "features", "categorical", "na", "optimizer", "lr", "batch",
+        "hidden", "activation", "l2", "test_fraction", "seed", "patience"}) {
+    const auto saved = settings.find(key);
+    if (saved == settings.end()) {
       throw InputError(
           fmt::format("{}: the checkpoint has no setting '{}' (it was not written "
                       "by xigrad train)",
@@ -268,7 +275,7 @@ int TrainCommand::run(const Io& io) {
   std::string source;
   const bool embedded = s["data"].empty();
   if (embedded) {
-    for (const char* key : {"target", "positive", "na"}) {
+    for (const char* key : {"target", "positive", "categorical", "na"}) {
       if (given(key) && !(std::string(key) == "na" && na_ == "drop")) {
         throw InputError(
             fmt::format("--{} needs --data FILE (the embedded data set's target is "
@@ -282,15 +289,18 @@ int TrainCommand::run(const Io& io) {
   } else {
     if (s["target"].empty()) {
       const models::CsvTable table = models::read_csv(s["data"]);
+      std::vector<std::string> columns;
+      for (const std::string& name : table.header) columns.push_back(printable(name, 40));
       throw InputError(
           fmt::format("--data {} needs --target COL, the column to predict (columns: "
                       "{})",
-                      s["data"], fmt::join(table.header, ", ")));
+                      printable(s["data"]), fmt::join(columns, ", ")));
     }
     models::DatasetOptions options;
     options.target = s["target"];
     if (!s["positive"].empty()) options.positive = s["positive"];
     options.features = split_list(s["features"]);
+    options.categorical = split_list(s["categorical"]);
     options.na = s["na"] == "error" ? models::NaPolicy::error : models::NaPolicy::drop;
     data = models::read_dataset(s["data"], options);
     source = s["data"];
@@ -331,7 +341,7 @@ int TrainCommand::run(const Io& io) {
   const std::uint64_t fingerprint = models::data_fingerprint(X_raw, train.y);
   models::Standardizer standardizer =
       checkpoint ? models::Standardizer(checkpoint->feature_mean, checkpoint->feature_scale)
-                 : models::Standardizer::fit(train.X);
+                 : models::Standardizer::fit(train.X, train.feature_names);
   if (checkpoint) {
     if (checkpoint->data_fingerprint != fingerprint ||
         checkpoint->feature_names != train.feature_names) {
@@ -354,15 +364,23 @@ int TrainCommand::run(const Io& io) {
   }
 
   const bool classification = model->task() == models::Task::binary;
-  const std::string target_text = classification && train.classes.size() == 2
-                                      ? fmt::format("{} = {}", train.target_name, train.classes[1])
-                                      : train.target_name;
+  // Names and labels come from the file: shown escaped (xi::printable), as in messages.
+  const std::string target_text =
+      classification && train.classes.size() == 2
+          ? fmt::format("{} = {}", printable(train.target_name), printable(train.classes[1]))
+          : printable(train.target_name);
+  for (const models::SkippedColumn& skipped : data.skipped_columns) {
+    io.err << fmt::format(
+        "xigrad: warning: left out column \"{}\": {} distinct text values, more than {} (an "
+        "identifier or free text, not a category); --features COL,... chooses the features\n",
+        printable(skipped.name, 40), skipped.levels, models::DatasetOptions{}.max_levels);
+  }
 
   // ---------------------------------------------------------------- what is about to happen
   if (!json_) {
     io.out << fmt::format("training {} on {}: {} rows, {} feature{} → {}\n", model->describe(),
-                          source, train.rows(), train.features(), train.features() == 1 ? "" : "s",
-                          target_text);
+                          printable(source), train.rows(), train.features(),
+                          train.features() == 1 ? "" : "s", target_text);
     if (embedded && !checkpoint) {
       io.out << "  (no --data: 400 synthetic patients with Age, MaxHR and Oldpeak; for the "
                 "lecture's data try --data Heart.csv --target AHD --positive Yes)\n";
@@ -495,6 +513,13 @@ int TrainCommand::run(const Io& io) {
     j["diverged"] = result.diverged;
     j["rows"] = train.rows();
     j["dropped_rows"] = data.dropped_rows;
+    if (!data.skipped_columns.empty()) {
+      Json skipped = Json::array();
+      for (const auto& c : data.skipped_columns) {
+        skipped.push_back({{"column", c.name}, {"levels", c.levels}});
+      }
+      j["skipped_columns"] = skipped;
+    }
     if (!plot.empty()) j["plot"] = plot;
     if (!save_.empty()) j["saved"] = saved;
     io.out << dump(j);
@@ -530,14 +555,19 @@ int TrainCommand::run(const Io& io) {
                      : ""});
     }
     io.out << t.str();
-    if (cm) io.out << "\nconfusion matrix (training rows)\n" << cm->table(train.classes);
+    if (cm) {
+      std::vector<std::string> classes;
+      for (const std::string& label : train.classes) classes.push_back(printable(label, 40));
+      io.out << "\nconfusion matrix (training rows)\n" << cm->table(classes);
+    }
     if (coefficients && !result.diverged) {
       io.out << "\ncoefficients in the original units (" << target_text
              << (classification ? ": log odds" : "") << ")\n";
       TextTable c({"feature", "weight"});
       c.add({"(bias)", num(coefficients->bias)});
       for (std::size_t i = 0; i < train.feature_names.size(); ++i) {
-        c.add({train.feature_names[i], num(coefficients->weights[static_cast<Eigen::Index>(i)])});
+        c.add({printable(train.feature_names[i], 60),
+               num(coefficients->weights[static_cast<Eigen::Index>(i)])});
       }
       io.out << c.str("  ");
     }

@@ -4,29 +4,10 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <xigrad/autodiff/printable.hpp>
 
 namespace xi::cli {
 namespace {
-
-// Length of the valid UTF-8 sequence starting at text[i], or 0 when the byte starts none.
-std::size_t utf8_length(const std::string& text, std::size_t i) {
-  const auto b = static_cast<unsigned char>(text[i]);
-  std::size_t n = 0;
-  if (b < 0x80) return 1;
-  if ((b & 0xE0) == 0xC0 && b >= 0xC2)
-    n = 2;
-  else if ((b & 0xF0) == 0xE0)
-    n = 3;
-  else if ((b & 0xF8) == 0xF0 && b <= 0xF4)
-    n = 4;
-  else
-    return 0;
-  if (i + n > text.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
 
 // One displayed glyph per code point (or per invalid byte); `at` receives the glyph index of
 // each byte offset up to text.size().
@@ -48,17 +29,15 @@ Display display(const std::string& text) {
   while (i < text.size()) {
     d.glyph_start.push_back(d.text.size());
     d.glyph_first.push_back(text[i]);
-    const std::size_t n = utf8_length(text, i);
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (n == 0 || (n == 1 && (b < 0x20 || b == 0x7F) && b != '\t')) {
-      d.glyph_at[i] = glyph;
-      d.text += '?';
-      ++i;
+    // Unsafe characters (xi::Glyph) show as one '?' so that the caret stays aligned.
+    const Glyph g = xi::glyph_at(text, i);
+    for (std::size_t k = 0; k < g.bytes; ++k) d.glyph_at[i + k] = glyph;
+    if (g.safe || text[i] == '\t') {
+      d.text.append(text, i, g.bytes);
     } else {
-      for (std::size_t k = 0; k < n; ++k) d.glyph_at[i + k] = glyph;
-      d.text.append(text, i, n);
-      i += n;
+      d.text += '?';
     }
+    i += g.bytes;
     ++glyph;
   }
   d.glyph_at[text.size()] = glyph;

@@ -36,10 +36,10 @@ class ExprError : public InputError {
 std::size_t column_of(const std::string& text, std::size_t offset);
 
 /// The expression on one line and a caret line under bytes [offset, offset+length), both
-/// indented by `indent`, each ending with a newline. Control characters and invalid UTF-8 show
-/// as '?' so the caret stays aligned. An expression of more than 100 characters is shown as a
-/// window of 100 around the error, cut ends marked "…", followed by a line
-/// "(cut: characters 1201 to 1300 of 130000 shown)".
+/// indented by `indent`, each ending with a newline. Characters that are not safe to print
+/// (xi::Glyph: controls, invalid UTF-8) show as '?' so the caret stays aligned. An expression of
+/// more than 100 characters is shown as a window of 100 around the error, cut ends marked "…",
+/// followed by a line "(cut: characters 1201 to 1300 of 130000 shown)".
 std::string caret_lines(const std::string& text, std::size_t offset, std::size_t length,
                         const std::string& indent = "  ");
 

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <xigrad/autodiff/printable.hpp>
 
 #include "expr/expr_error.hpp"
 
@@ -120,22 +121,12 @@ class Lexer {
                                   c),
                       src_, begin);
     }
-    // A valid UTF-8 character is named; a stray byte is shown in hex.
-    std::size_t n = 0;
-    if ((b & 0xE0) == 0xC0 && b >= 0xC2)
-      n = 2;
-    else if ((b & 0xF0) == 0xE0)
-      n = 3;
-    else if ((b & 0xF8) == 0xF0 && b <= 0xF4)
-      n = 4;
-    bool valid = n > 0 && pos_ + n <= src_.size();
-    for (std::size_t k = 1; valid && k < n; ++k) {
-      valid = (static_cast<unsigned char>(src_[pos_ + k]) & 0xC0) == 0x80;
-    }
-    if (valid) {
+    // A valid UTF-8 character is named (escaped if unsafe to print); a stray byte is shown in hex.
+    const Glyph g = xi::glyph_at(src_, pos_);
+    if (g.bytes > 1) {
       throw ExprError(fmt::format("unexpected character '{}': expressions are written in ASCII",
-                                  std::string_view(src_).substr(pos_, n)),
-                      src_, begin, n);
+                                  printable(std::string_view(src_).substr(pos_, g.bytes))),
+                      src_, begin, g.bytes);
     }
     throw ExprError(fmt::format("unexpected byte 0x{:02X}", b), src_, begin);
   }

@@ -4,6 +4,7 @@
 #include <xigrad/optim/input_file.hpp>
 
 #include <xigrad/autodiff/error.hpp>
+#include <xigrad/autodiff/printable.hpp>
 
 #include <fstream>
 #include <iterator>
@@ -174,7 +175,7 @@ void check_unique_names(const Parser& parser, const Record& header) {
   for (std::size_t i = 0; i < header.fields.size(); ++i) {
     const auto [it, inserted] = seen.emplace(header.fields[i], i);
     if (!inserted) {
-      parser.fail(header.starts[i], "duplicate column name \"" + header.fields[i] +
+      parser.fail(header.starts[i], "duplicate column name \"" + printable(header.fields[i], 40) +
                                         "\" (also field " + std::to_string(it->second + 1) +
                                         " of the header)");
     }
@@ -209,8 +210,8 @@ CsvTable parse_csv(std::string_view text, std::string source) {
   return table;
 }
 
-CsvTable read_csv(const std::filesystem::path& path) {
-  return parse_csv(optim::read_input_file(path, "CSV file"), path.string());
+CsvTable read_csv(const std::filesystem::path& path, const optim::InputLimits& limits) {
+  return parse_csv(optim::read_input_file(path, "CSV file", limits), path.string());
 }
 
 }  // namespace xi::models

@@ -4,6 +4,7 @@
 #include <xigrad/models/dataset.hpp>
 
 #include <xigrad/autodiff/error.hpp>
+#include <xigrad/autodiff/printable.hpp>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include <numbers>
 #include <random>
 #include <system_error>
+#include <unordered_set>
 #include <utility>
 
 namespace xi::models {
@@ -121,13 +123,19 @@ ParsedNumber parse_number(std::string_view cell) {
   return parsed;
 }
 
+/// Text from the file as a message shows it: escaped, cut if long, in double quotes.
+std::string shown(std::string_view text) {
+  constexpr std::size_t kMaxShown = 40;
+  return "\"" + printable(text, kMaxShown) + "\"";
+}
+
 /// "a, b, c", or the first ten and a count when there are more.
 std::string join_labels(const std::vector<std::string>& labels) {
   constexpr std::size_t kShown = 10;
   std::string out;
   for (std::size_t i = 0; i < labels.size() && i < kShown; ++i) {
     if (i > 0) out += ", ";
-    out += "\"" + labels[i] + "\"";
+    out += shown(labels[i]);
   }
   if (labels.size() > kShown) out += fmt::format(", ... ({} in all)", labels.size());
   return out;
@@ -140,16 +148,48 @@ std::string header_where(const CsvTable& table, std::size_t column) {
   return table.where(table.header_locations.at(column));
 }
 
+/// The column's name as a message shows it.
+std::string column_name(const CsvTable& table, std::size_t column) {
+  return shown(table.header[column]);
+}
+
 std::size_t require_column(const CsvTable& table, const std::string& name, const char* role) {
   if (const auto index = table.find_column(name)) return *index;
-  throw InputError(fmt::format("{}: no {} column \"{}\"; the columns are {}",
-                               header_where(table, 0), role, name, join_labels(table.header)));
+  throw InputError(fmt::format("{}: no {} column {}; the columns are {}", header_where(table, 0),
+                               role, shown(name), join_labels(table.header)));
 }
 
 struct Columns {
   std::size_t target = 0;
   std::vector<std::size_t> features;
+  std::vector<std::size_t> categorical;  // declared categorical
+  bool features_given = false;
+
+  bool declared_categorical(std::size_t c) const {
+    return std::find(categorical.begin(), categorical.end(), c) != categorical.end();
+  }
 };
+
+void select_categorical(const CsvTable& table, const DatasetOptions& options, Columns& columns) {
+  for (const std::string& name : options.categorical) {
+    const std::size_t c = require_column(table, name, "categorical");
+    if (c == columns.target) {
+      throw InputError(
+          fmt::format("{}: column {} is the target; only a feature can be declared categorical (a "
+                      "non-numeric target needs a positive class)",
+                      header_where(table, c), shown(name)));
+    }
+    if (std::find(columns.features.begin(), columns.features.end(), c) == columns.features.end()) {
+      throw InputError(fmt::format("{}: column {} is declared categorical but is not a feature",
+                                   header_where(table, c), shown(name)));
+    }
+    if (columns.declared_categorical(c)) {
+      throw InputError(fmt::format("{}: categorical column {} is listed twice",
+                                   header_where(table, c), shown(name)));
+    }
+    columns.categorical.push_back(c);
+  }
+}
 
 Columns select_columns(const CsvTable& table, const DatasetOptions& options) {
   if (options.target.empty()) {
@@ -158,24 +198,25 @@ Columns select_columns(const CsvTable& table, const DatasetOptions& options) {
   }
   Columns columns;
   columns.target = require_column(table, options.target, "target");
-  if (options.features.empty()) {
+  columns.features_given = !options.features.empty();
+  if (!columns.features_given) {
     for (std::size_t c = 0; c < table.header.size(); ++c) {
       if (c != columns.target) columns.features.push_back(c);
     }
-    return columns;
   }
   for (const std::string& name : options.features) {
     const std::size_t c = require_column(table, name, "feature");
     if (c == columns.target) {
-      throw InputError(fmt::format("{}: column \"{}\" is the target; it cannot also be a feature",
-                                   header_where(table, c), name));
+      throw InputError(fmt::format("{}: column {} is the target; it cannot also be a feature",
+                                   header_where(table, c), shown(name)));
     }
     if (std::find(columns.features.begin(), columns.features.end(), c) != columns.features.end()) {
-      throw InputError(
-          fmt::format("{}: feature column \"{}\" is listed twice", header_where(table, c), name));
+      throw InputError(fmt::format("{}: feature column {} is listed twice", header_where(table, c),
+                                   shown(name)));
     }
     columns.features.push_back(c);
   }
+  select_categorical(table, options, columns);
   return columns;
 }
 
@@ -184,11 +225,11 @@ Columns select_columns(const CsvTable& table, const DatasetOptions& options) {
 
 [[noreturn]] void missing_value_error(const CsvTable& table, std::size_t row, std::size_t column) {
   const std::string_view cell = trim(table.rows[row][column]);
-  const std::string shown = cell.empty() ? "an empty cell" : "\"" + std::string(cell) + "\"";
+  const std::string what = cell.empty() ? "an empty cell" : shown(cell);
   throw InputError(
-      fmt::format("{}: missing value ({}) in column \"{}\" and the NA policy is "
+      fmt::format("{}: missing value ({}) in column {} and the NA policy is "
                   "\"error\"",
-                  table.where(row, column), shown, table.header[column]));
+                  table.where(row, column), what, column_name(table, column)));
 }
 
 /// Indices of the rows to keep; under NaPolicy::drop, counts the others in `dropped`.
@@ -222,26 +263,107 @@ std::vector<std::size_t> kept_rows(const CsvTable& table, const Columns& columns
 // ---------------------------------------------------------------------------------------------
 // Column typing.
 
-/// The column's values if every kept cell is a number, nothing if any is not.
-std::optional<std::vector<double>> numeric_values(const CsvTable& table, std::size_t column,
-                                                  const std::vector<std::size_t>& rows) {
+enum class ColumnKind { numeric, categorical };
+
+/// The one typing rule (documented at Dataset): numeric if every non-missing cell is a number,
+/// categorical if none is or if declared so; a column with both is refused at the first cell of
+/// the minority kind (a stray "x5" among numbers, or a lone "3" among words).
+ColumnKind column_kind(const CsvTable& table, std::size_t column, bool declared_categorical) {
+  if (declared_categorical) return ColumnKind::categorical;
+  std::size_t numbers = 0, texts = 0;
+  std::optional<std::size_t> first_number, first_text;
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const std::string& cell = table.rows[r][column];
+    if (is_missing(cell)) continue;
+    if (parse_number(cell).status == NumberStatus::not_a_number) {
+      ++texts;
+      if (!first_text) first_text = r;
+    } else {
+      ++numbers;
+      if (!first_number) first_number = r;
+    }
+  }
+  if (texts == 0) return ColumnKind::numeric;
+  if (numbers == 0) return ColumnKind::categorical;
+  const bool mostly_numbers = numbers >= texts;
+  const std::size_t row = mostly_numbers ? *first_text : *first_number;
+  const std::string& name = table.header[column];
+  throw InputError(fmt::format(
+      "{}: column {} mixes numbers and text: {} {} (nan and inf are not numbers in data), but "
+      "{} of its {} values {}; correct the cell, write NA where a value is missing, or declare "
+      "the column categorical (--categorical {})",
+      table.where(row, column), shown(name), shown(trim(table.rows[row][column])),
+      mostly_numbers ? "is not a number" : "is a number", mostly_numbers ? numbers : texts,
+      numbers + texts, mostly_numbers ? "are numbers" : "are text", printable(name, 40)));
+}
+
+/// The column's values over `rows` (a numeric column); throws for a number out of range.
+std::vector<double> numeric_values(const CsvTable& table, std::size_t column,
+                                   const std::vector<std::size_t>& rows) {
   std::vector<double> values;
   values.reserve(rows.size());
-  std::optional<std::size_t> out_of_range;
   for (const std::size_t r : rows) {
     const ParsedNumber parsed = parse_number(table.rows[r][column]);
-    if (parsed.status == NumberStatus::not_a_number) return std::nullopt;
-    if (parsed.status == NumberStatus::out_of_range && !out_of_range) out_of_range = r;
+    if (parsed.status != NumberStatus::ok) {
+      throw InputError(fmt::format("{}: number {} in column {} is out of the range of a double",
+                                   table.where(r, column), shown(trim(table.rows[r][column])),
+                                   column_name(table, column)));
+    }
     values.push_back(parsed.value);
   }
-  if (out_of_range) {
-    throw InputError(
-        fmt::format("{}: number \"{}\" in column \"{}\" is out of the range of a "
-                    "double",
-                    table.where(*out_of_range, column), trim(table.rows[*out_of_range][column]),
-                    table.header[column]));
-  }
   return values;
+}
+
+/// Number of distinct non-missing values in the column, counting no further than `limit` + 1.
+std::size_t count_levels(const CsvTable& table, std::size_t column, std::size_t limit) {
+  std::unordered_set<std::string_view> seen;
+  for (const auto& row : table.rows) {
+    if (is_missing(row[column])) continue;
+    seen.insert(trim(row[column]));
+    if (seen.size() > limit) break;
+  }
+  return seen.size();
+}
+
+struct Feature {
+  std::size_t column = 0;
+  ColumnKind kind = ColumnKind::numeric;
+};
+
+/// Types the feature columns; refuses, or under implicit features leaves out (recorded in
+/// `data`), the categorical ones with more than `max_levels` distinct values.
+std::vector<Feature> type_features(const CsvTable& table, const Columns& columns,
+                                   std::size_t max_levels, Dataset& data) {
+  std::vector<Feature> kept;
+  for (const std::size_t c : columns.features) {
+    const bool declared = columns.declared_categorical(c);
+    const ColumnKind kind = column_kind(table, c, declared);
+    if (kind == ColumnKind::numeric || count_levels(table, c, max_levels) <= max_levels) {
+      kept.push_back({c, kind});
+      continue;
+    }
+    std::unordered_set<std::string_view> all;
+    for (const auto& row : table.rows) {
+      if (!is_missing(row[c])) all.insert(trim(row[c]));
+    }
+    if (!columns.features_given && !declared) {
+      data.skipped_columns.push_back({table.header[c], all.size()});
+      continue;
+    }
+    throw InputError(fmt::format(
+        "{}: categorical column {} has {} distinct values, more than the limit of {} (an "
+        "identifier or free text, not a category: one-hot encoding would make a column per "
+        "value); leave it out of {}",
+        header_where(table, c), column_name(table, c), all.size(), max_levels,
+        declared ? "--categorical and --features" : "--features"));
+  }
+  if (kept.empty()) {
+    throw InputError(fmt::format(
+        "{}: no feature columns left: every one has more than {} distinct text values; name "
+        "the features with --features",
+        header_where(table, 0), max_levels));
+  }
+  return kept;
 }
 
 /// Distinct trimmed values of the column over `rows`, sorted.
@@ -275,9 +397,10 @@ class PositiveMatcher {
     });
     if (number.status == NumberStatus::ok && numeric_labels) by_value_ = number.value;
     if (std::none_of(labels.begin(), labels.end(), *this)) {
-      throw InputError(fmt::format(
-          "{}: positive class \"{}\" does not occur in column \"{}\"; the labels found are {}",
-          header_where(table, column), positive_, table.header[column], join_labels(labels)));
+      throw InputError(
+          fmt::format("{}: positive class {} does not occur in column {}; the labels found are {}",
+                      header_where(table, column), shown(positive_), column_name(table, column),
+                      join_labels(labels)));
     }
   }
 
@@ -312,20 +435,34 @@ Target binary_target(const CsvTable& table, std::size_t column,
   return target;
 }
 
+/// Throws if the 0/1 target `y` holds one class only; `where` and `rows_name` place the message.
+void require_both_classes(const Eigen::VectorXd& y, const std::vector<std::string>& classes,
+                          const std::string& target_name, const std::string& where,
+                          std::string_view rows_name, std::string_view hint) {
+  const auto positives = static_cast<std::size_t>((y.array() == 1.0).count());
+  const auto n = static_cast<std::size_t>(y.size());
+  if (positives != 0 && positives != n) return;
+  const std::string& present = classes.at(positives == 0 ? 0 : 1);
+  throw InputError(
+      fmt::format("{}only one class in target column {}: all {} {} are {}; a classifier needs "
+                  "rows of both classes{}",
+                  where, shown(target_name), n, rows_name, shown(present), hint));
+}
+
 Target encode_target(const CsvTable& table, std::size_t column,
                      const std::vector<std::size_t>& rows,
                      const std::optional<std::string>& positive) {
   if (positive) return binary_target(table, column, rows, *positive);
-  const auto values = numeric_values(table, column, rows);
-  if (!values) {
+  if (column_kind(table, column, false) != ColumnKind::numeric) {
     throw InputError(
-        fmt::format("{}: target column \"{}\" is not numeric; name the positive "
+        fmt::format("{}: target column {} is not numeric; name the positive "
                     "class among the labels found: {}",
-                    header_where(table, column), table.header[column],
+                    header_where(table, column), column_name(table, column),
                     join_labels(levels_of(table, column, rows))));
   }
+  const std::vector<double> values = numeric_values(table, column, rows);
   Target target;
-  target.y = Eigen::Map<const Eigen::VectorXd>(values->data(), Eigen::Index(values->size()));
+  target.y = Eigen::Map<const Eigen::VectorXd>(values.data(), Eigen::Index(values.size()));
   return target;
 }
 
@@ -344,7 +481,9 @@ FeatureBlock one_hot(const CsvTable& table, std::size_t column,
   if (drop_first) levels.erase(levels.begin());
   FeatureBlock block;
   block.values = Eigen::MatrixXd::Zero(Eigen::Index(rows.size()), Eigen::Index(levels.size()));
-  for (const std::string& level : levels) block.names.push_back(table.header[column] + "=" + level);
+  for (const std::string& level : levels) {
+    block.names.push_back(table.header[column] + "=" + level);
+  }
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const std::string_view cell = trim(table.rows[rows[i]][column]);
     const auto it = std::lower_bound(levels.begin(), levels.end(), cell);
@@ -355,13 +494,15 @@ FeatureBlock one_hot(const CsvTable& table, std::size_t column,
   return block;
 }
 
-FeatureBlock encode_feature(const CsvTable& table, std::size_t column,
+FeatureBlock encode_feature(const CsvTable& table, const Feature& feature,
                             const std::vector<std::size_t>& rows, bool drop_first) {
-  const auto values = numeric_values(table, column, rows);
-  if (!values) return one_hot(table, column, rows, drop_first);
+  if (feature.kind == ColumnKind::categorical) {
+    return one_hot(table, feature.column, rows, drop_first);
+  }
+  const std::vector<double> values = numeric_values(table, feature.column, rows);
   FeatureBlock block;
-  block.names = {table.header[column]};
-  block.values = Eigen::Map<const Eigen::VectorXd>(values->data(), Eigen::Index(values->size()));
+  block.names = {table.header[feature.column]};
+  block.values = Eigen::Map<const Eigen::VectorXd>(values.data(), Eigen::Index(values.size()));
   return block;
 }
 
@@ -371,7 +512,7 @@ void append_blocks(const std::vector<FeatureBlock>& blocks, Eigen::Index rows, D
   data.X.resize(rows, width);
   Eigen::Index at = 0;
   for (const FeatureBlock& block : blocks) {
-    data.X.middleCols(at, block.values.cols()) = block.values;
+    if (block.values.cols() > 0) data.X.middleCols(at, block.values.cols()) = block.values;
     at += block.values.cols();
     data.feature_names.insert(data.feature_names.end(), block.names.begin(), block.names.end());
   }
@@ -397,7 +538,7 @@ void require_positive(std::size_t value, const char* what, const char* generator
 
 std::vector<std::string> numbered_names(std::size_t d) {
   std::vector<std::string> names;
-  for (std::size_t j = 1; j <= d; ++j) names.push_back("x" + std::to_string(j));
+  for (std::size_t j = 1; j <= d; ++j) names.push_back(fmt::format("x{}", j));
   return names;
 }
 
@@ -429,16 +570,27 @@ double round_to(double value, double step) {
 // Data sets from CSV.
 
 Dataset make_dataset(const CsvTable& table, const DatasetOptions& options) {
-  const Columns columns = select_columns(table, options);
+  Columns columns = select_columns(table, options);
   Dataset data;
   data.target_name = options.target;
+  const std::vector<Feature> features = type_features(table, columns, options.max_levels, data);
+  columns.features.clear();  // a column left out drops no row for its missing values
+  for (const Feature& f : features) columns.features.push_back(f.column);
   const std::vector<std::size_t> rows = kept_rows(table, columns, options.na, data.dropped_rows);
   Target target = encode_target(table, columns.target, rows, options.positive);
   data.y = std::move(target.y);
   data.classes = std::move(target.classes);
+  if (!data.classes.empty()) {
+    const std::string dropped =
+        data.dropped_rows == 0
+            ? std::string()
+            : fmt::format(" (after dropping {} with a missing value)", data.dropped_rows);
+    require_both_classes(data.y, data.classes, data.target_name,
+                         header_where(table, columns.target) + ": ", "rows used" + dropped, "");
+  }
   std::vector<FeatureBlock> blocks;
-  for (const std::size_t c : columns.features) {
-    blocks.push_back(encode_feature(table, c, rows, options.drop_first));
+  for (const Feature& f : features) {
+    blocks.push_back(encode_feature(table, f, rows, options.drop_first));
   }
   append_blocks(blocks, Eigen::Index(rows.size()), data);
   return data;
@@ -446,6 +598,11 @@ Dataset make_dataset(const CsvTable& table, const DatasetOptions& options) {
 
 Dataset read_dataset(const std::filesystem::path& path, const DatasetOptions& options) {
   return make_dataset(read_csv(path), options);
+}
+
+void require_both_classes(const Dataset& data, std::string_view rows_name) {
+  if (data.classes.size() != 2) return;
+  require_both_classes(data.y, data.classes, data.target_name, "", rows_name, "");
 }
 
 Dataset select_rows(const Dataset& data, std::span<const std::size_t> rows) {
@@ -461,7 +618,8 @@ Dataset select_rows(const Dataset& data, std::span<const std::size_t> rows) {
       throw InputError(
           fmt::format("select_rows: row {} is out of range for {} rows", rows[i], data.rows()));
     }
-    subset.X.row(Eigen::Index(i)) = data.X.row(Eigen::Index(rows[i]));
+    // A matrix without columns has no storage; a row of it would offset a null pointer.
+    if (data.X.cols() > 0) subset.X.row(Eigen::Index(i)) = data.X.row(Eigen::Index(rows[i]));
     subset.y(Eigen::Index(i)) = data.y(Eigen::Index(rows[i]));
   }
   return subset;
@@ -486,12 +644,33 @@ Standardizer::Standardizer(Eigen::VectorXd mean, Eigen::VectorXd scale)
   }
 }
 
-Standardizer Standardizer::fit(const Eigen::MatrixXd& X) {
+Standardizer Standardizer::fit(const Eigen::MatrixXd& X, const std::vector<std::string>& names) {
   if (X.rows() == 0) throw InputError("Standardizer::fit: the matrix has no rows");
-  const Eigen::VectorXd mean = X.colwise().mean().transpose();
+  if (!names.empty() && names.size() != std::size_t(X.cols())) {
+    throw ShapeError(fmt::format("Standardizer::fit: {} names for a matrix of shape {}",
+                                 names.size(), shape_of(X)));
+  }
+  const auto fail = [&](Eigen::Index j, const char* why) {
+    const std::string name = names.empty() ? fmt::format("column {}", j)
+                                           : fmt::format("feature \"{}\"", printable(names[j], 40));
+    throw InputError(fmt::format("{}: its values (from {} to {}) {}; rescale the column", name,
+                                 X.col(j).minCoeff(), X.col(j).maxCoeff(), why));
+  };
+  const auto n = double(X.rows());
+  Eigen::VectorXd mean = X.colwise().mean().transpose();
+  for (Eigen::Index j = 0; j < mean.size(); ++j) {
+    if (!X.col(j).allFinite()) fail(j, "are not all finite");
+    // Only if the plain sum overflows (values near 1e308): divide first, then sum.
+    if (!std::isfinite(mean(j))) mean(j) = (X.col(j) / n).sum();
+  }
   const Eigen::MatrixXd centered = X.rowwise() - mean.transpose();
-  Eigen::VectorXd scale =
-      (centered.colwise().squaredNorm().transpose() / double(X.rows())).cwiseSqrt();
+  Eigen::VectorXd scale = (centered.colwise().squaredNorm().transpose() / n).cwiseSqrt();
+  for (Eigen::Index j = 0; j < scale.size(); ++j) {
+    if (!centered.col(j).allFinite())
+      fail(j, "overflow when standardised: their spread is not a finite number");
+    // Only if the squares overflow (values beyond 1e154): Eigen's scaled norm.
+    if (!std::isfinite(scale(j))) scale(j) = (centered.col(j) / std::sqrt(n)).stableNorm();
+  }
   std::vector<Eigen::Index> constant;
   for (Eigen::Index j = 0; j < scale.size(); ++j) {
     if (scale(j) <= 1e-12 * std::max(1.0, std::abs(mean(j)))) {
@@ -554,6 +733,12 @@ TrainTestSplit train_test_split(const Dataset& data, double test_fraction, std::
   std::sort(split.train_rows.begin(), split.train_rows.end());
   split.train = select_rows(data, split.train_rows);
   split.test = select_rows(data, split.test_rows);
+  if (split.train.classes.size() == 2) {
+    require_both_classes(
+        split.train.y, split.train.classes, split.train.target_name, "",
+        fmt::format("training rows (test fraction {}, seed {})", test_fraction, seed),
+        "; hold out fewer rows or choose another seed");
+  }
   return split;
 }
 

@@ -310,7 +310,7 @@ Eigen::VectorXd Fitted::predict(const Eigen::MatrixXd& X) const {
 
 Fitted fit(const Dataset& data, ModelSpec spec, const TrainOptions& options,
            const TrainCallbacks& callbacks) {
-  Standardizer standardizer = Standardizer::fit(data.X);
+  Standardizer standardizer = Standardizer::fit(data.X, data.feature_names);
   const Matrix X = standardizer.transform(data.X);
   const Vector y = data.y;
   spec.inputs = static_cast<std::size_t>(data.features());

@@ -165,21 +165,19 @@ TEST(DatasetCreditTest, SeveralCategoricalColumns) {
 
 // ---- typing and encoding
 
-TEST(DatasetTest, PartialNumbersMakeAColumnCategorical) {
-  const Dataset d =
-      from_text("x,y\n12abc,1\n3,2\n4,3\n", options("y", std::nullopt, {}, NaPolicy::drop, false));
+TEST(DatasetTest, PartialNumbersInANumericColumnAreRefused) {
+  EXPECT_EQ(dataset_error("x,y\n3,1\n12abc,2\n4,3\n", options("y")),
+            "t.csv:3:1: column \"x\" mixes numbers and text: \"12abc\" is not a number (nan and "
+            "inf are not numbers in data), but 2 of its 3 values are numbers; correct the cell, "
+            "write NA where a value is missing, or declare the column categorical "
+            "(--categorical x)");
+}
+
+TEST(DatasetTest, DeclaredCategoricalKeepsEveryLevel) {
+  DatasetOptions o = options("y", std::nullopt, {}, NaPolicy::drop, false);
+  o.categorical = {"x"};
+  const Dataset d = from_text("x,y\n12abc,1\n3,2\n4,3\n", o);
   EXPECT_THAT(d.feature_names, ElementsAre("x=12abc", "x=3", "x=4"));
-}
-
-TEST(DatasetTest, NumberForms) {
-  const Dataset d = from_text("x,y\n-1.5,1\n+2,2\n.5,3\n1e3,4\n 7 ,5\n", options("y"));
-  ASSERT_THAT(d.feature_names, ElementsAre("x"));
-  EXPECT_EQ(d.X.col(0), (Eigen::VectorXd(5) << -1.5, 2.0, 0.5, 1000.0, 7.0).finished());
-}
-
-TEST(DatasetTest, InfinityAndNanAreNotNumbers) {
-  EXPECT_THAT(from_text("x,y\ninf,1\n2,2\n", options("y")).feature_names, ElementsAre("x=inf"));
-  EXPECT_THAT(from_text("x,y\nnan,1\n2,2\n", options("y")).feature_names, ElementsAre("x=nan"));
 }
 
 TEST(DatasetTest, NumberOutOfRange) {

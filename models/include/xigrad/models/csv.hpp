@@ -8,7 +8,10 @@
 // caller (see dataset.hpp).
 //
 // Every error is an xi::InputError whose message starts with "file:line:column: ", where line and
-// column are 1-based and the column counts characters (UTF-8 code points) within the line.
+// column are 1-based and the column counts characters (UTF-8 code points) within the line. Text
+// from the file in a message is escaped (xi::printable).
+
+#include <xigrad/optim/input_file.hpp>
 
 #include <cstddef>
 #include <filesystem>
@@ -55,7 +58,10 @@ CsvTable parse_csv(std::string_view text, std::string source = "<string>");
 
 /// Reads and parses the CSV file at `path` (named in messages as given).
 ///
-/// Throws xi::InputError if the file cannot be opened or read, or as parse_csv does.
-CsvTable read_csv(const std::filesystem::path& path);
+/// The file is read under xigrad's input-file policy (optim::read_input_file): a FIFO, a device
+/// or a directory is refused before a byte is read, and `limits` bound its size (4 GiB) and the
+/// length of a line (1 MiB). Throws xi::InputError ("file: ..." or "file:line: ...") if the file
+/// is refused or cannot be read, or as parse_csv does.
+CsvTable read_csv(const std::filesystem::path& path, const optim::InputLimits& limits = {});
 
 }  // namespace xi::models

@@ -18,6 +18,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xi::models {
@@ -39,6 +40,11 @@ struct DatasetOptions {
   std::optional<std::string> positive;
   /// Feature columns, in this order; empty means every column but the target, in file order.
   std::vector<std::string> features;
+  /// Columns to one-hot encode whatever their cells look like (e.g. numeric codes, or a mostly
+  /// numeric column with text in it); each must be a feature column.
+  std::vector<std::string> categorical;
+  /// Most distinct values a categorical column may have (see Dataset for what happens beyond).
+  std::size_t max_levels = 100;
   /// Missing-value policy.
   NaPolicy na = NaPolicy::drop;
   /// One-hot encoding leaves out the first level (alphabetically) of each categorical column, so
@@ -46,18 +52,36 @@ struct DatasetOptions {
   bool drop_first = true;
 };
 
+/// A column left out of a Dataset's features, and why.
+struct SkippedColumn {
+  std::string name;        ///< the CSV column's name
+  std::size_t levels = 0;  ///< its distinct values (more than DatasetOptions::max_levels)
+};
+
 /// A design matrix and target, ready for a model.
 ///
-/// A column is numeric when every non-missing value in the kept rows is a number as std::from_chars
-/// reads it (finite, nothing left over: "12abc" is not a number); otherwise it is
-/// categorical and becomes one 0/1 column per level, named "Column=level", levels sorted
-/// alphabetically (byte order) for determinism.
+/// Column typing, decided from every non-missing cell of the column (in all rows):
+/// - a number is what std::from_chars reads as a finite double, with an optional sign and
+///   nothing left over; "12abc", "0x10", "nan" and "inf" are not numbers;
+/// - a column declared in DatasetOptions::categorical is categorical;
+/// - otherwise a column whose cells are all numbers is numeric, and one with no number at all
+///   (e.g. "Yes"/"No", Heart.csv's ChestPain) is categorical;
+/// - a column with both is refused (xi::InputError at the cell of the minority kind, so a stray
+///   "x5" among numbers is named with file:line:column) unless declared categorical.
+///
+/// A categorical column becomes one 0/1 column per level, named "Column=level", levels sorted
+/// alphabetically (byte order) for determinism. One with more than DatasetOptions::max_levels
+/// distinct values (an identifier or free text: one-hot encoding it would make a column per row)
+/// is left out and listed in skipped_columns when the features were not given, and refused
+/// (xi::InputError naming the column and its count) when they were or when it was declared
+/// categorical.
 struct Dataset {
-  Eigen::MatrixXd X;                       ///< rows x features
-  Eigen::VectorXd y;                       ///< target; 0/1 for a binary target
-  std::vector<std::string> feature_names;  ///< one per column of X
-  std::string target_name;                 ///< the target column's name
-  std::size_t dropped_rows = 0;            ///< rows removed for missing values
+  Eigen::MatrixXd X;                           ///< rows x features
+  Eigen::VectorXd y;                           ///< target; 0/1 for a binary target
+  std::vector<std::string> feature_names;      ///< one per column of X
+  std::string target_name;                     ///< the target column's name
+  std::size_t dropped_rows = 0;                ///< rows removed for missing values
+  std::vector<SkippedColumn> skipped_columns;  ///< columns left out for too many levels
   /// For a binary target: {label of 0, label of 1}, e.g. {"No", "Yes"}. When several labels map
   /// to 0 the first entry reads "not <positive>". Empty for a numeric (regression) target.
   std::vector<std::string> classes;
@@ -78,9 +102,17 @@ struct Dataset {
 ///     Dataset heart = make_dataset(read_csv("Heart.csv"), options);
 ///
 /// Throws xi::InputError ("file:line:column: what") for an unknown or repeated column, the target
-/// among the features, a non-numeric target without `positive`, a positive label that never
-/// occurs, a missing value under NaPolicy::error, a number out of range, or no rows left.
+/// among the features or declared categorical, a column with numbers and text (not declared
+/// categorical), a categorical column with too many levels (see Dataset), a non-numeric target
+/// without `positive`, a positive label that never occurs, a binary target with one class only
+/// in the rows used, a missing value under NaPolicy::error, a number out of range, or no rows
+/// or no features left. Text from the file is shown escaped (xi::printable) and cut if long.
 Dataset make_dataset(const CsvTable& table, const DatasetOptions& options);
+
+/// Throws xi::InputError if `data` has a binary target (non-empty classes) and its rows hold only
+/// one class: a classifier cannot learn from them. `rows_name` says which rows ("rows used",
+/// "training rows") in the message, which names the target, the class and the count.
+void require_both_classes(const Dataset& data, std::string_view rows_name);
 
 /// Reads the CSV file at `path` and builds a Dataset from it (see read_csv and make_dataset).
 Dataset read_dataset(const std::filesystem::path& path, const DatasetOptions& options);
@@ -101,8 +133,10 @@ struct LinearCoefficients {
 /// deviation within 1e-12 of its magnitude) gets scale 1 and is listed in constant_columns().
 class Standardizer {
  public:
-  /// Fits mean and scale on the columns of `X`; throws xi::InputError if X has no rows.
-  static Standardizer fit(const Eigen::MatrixXd& X);
+  /// Fits mean and scale on the columns of `X`; `names` (one per column, or empty) name the
+  /// columns in messages. Throws xi::InputError if X has no rows or if a column's values are
+  /// not finite or overflow when standardised (their spread is not a finite double).
+  static Standardizer fit(const Eigen::MatrixXd& X, const std::vector<std::string>& names = {});
 
   /// A standardiser with given per-column mean and scale (e.g. restored from a saved model).
   /// Throws xi::ShapeError if the sizes differ, xi::InputError if a scale is not positive.
@@ -137,7 +171,8 @@ struct TrainTestSplit {
 
 /// Shuffles the rows with `seed` and puts round(test_fraction * rows) of them in the test set.
 ///
-/// Throws xi::InputError unless 0 <= test_fraction < 1 and at least one training row remains.
+/// Throws xi::InputError unless 0 <= test_fraction < 1 and at least one training row remains,
+/// and, for a binary target, unless the training rows hold both classes.
 TrainTestSplit train_test_split(const Dataset& data, double test_fraction, std::uint64_t seed);
 
 /// Shuffled mini-batches of row indices, epoch after epoch.

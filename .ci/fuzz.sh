@@ -25,8 +25,8 @@ for t in "${targets[@]}"; do
   done
   echo "-- $t for ${seconds}s"
   log="$build/$name.log"
-  if "$exe" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "$corpus" "${seeds[@]}" \
-    >"$log" 2>&1; then
+  if "$exe" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 "$corpus" "${seeds[@]}" >"$log" 2>&1; then
     tail -n 4 "$log"
   else
     cat "$log"

@@ -439,7 +439,9 @@ int TrainCommand::run(const Io& io) {
     callbacks.on_epoch = [&, show, last_save](const models::EpochStats& e) mutable {
       if (show) show(e);
       const auto now = std::chrono::steady_clock::now();
-      if (now - last_save > std::chrono::seconds(30) && e.epoch < e.epochs) {
+      // (A non-finite epoch is a diverged run: it is never saved.)
+      if (now - last_save > std::chrono::seconds(30) && e.epoch < e.epochs &&
+          std::isfinite(e.loss) && std::isfinite(e.grad_norm)) {
         models::save_checkpoint(unprotect(save_), make_checkpoint());
         last_save = now;
       }

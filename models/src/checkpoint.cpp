@@ -2,6 +2,7 @@
 
 #include <xigrad/models/checkpoint.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -16,8 +17,10 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <xigrad/autodiff/error.hpp>
+#include <xigrad/models/limits.hpp>
 #include <xigrad/optim/atomic_file.hpp>
 #include <xigrad/optim/input_file.hpp>
 
@@ -103,6 +106,13 @@ std::string_view task_name(Task t) {
 
 // ------------------------------------------------------------------ reading
 
+/// A value for a message: quoted and escaped, cut after 40 bytes ("…" and its length after).
+std::string shown(std::string_view value) {
+  constexpr std::size_t kShown = 40;
+  if (value.size() <= kShown) return quote(value);
+  return fmt::format("{}… ({} bytes)", quote(value.substr(0, kShown)), value.size());
+}
+
 struct Line {
   std::size_t number = 0;  // line number in the file
   std::string key;
@@ -154,7 +164,7 @@ class Reader {
   }
   void require_all_used() const {
     for (const Line& l : lines_) {
-      if (used_.count(l.key) == 0) fail(l.number, fmt::format("unknown field '{}'", l.key));
+      if (used_.count(l.key) == 0) fail(l.number, fmt::format("unknown field {}", shown(l.key)));
     }
   }
 
@@ -171,21 +181,22 @@ class Reader {
     }
   }
 
-  std::uint64_t u64(const Line& l, std::size_t i) const {
+  /// A whole number from 0 to `max`, read as an integer (never through a double).
+  std::uint64_t count(const Line& l, std::size_t i,
+                      std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) const {
     const std::string& t = l.tokens[i];
     std::uint64_t v = 0;
     const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (t.empty() || ec != std::errc() || p != t.data() + t.size()) {
-      fail(l.number, fmt::format("field '{}': '{}' is not a whole number", l.key, t));
+    if (t.empty() || (ec != std::errc() && ec != std::errc::result_out_of_range) ||
+        p != t.data() + t.size() || ec == std::errc::result_out_of_range || v > max) {
+      fail(l.number,
+           fmt::format("field '{}': {} is not a whole number from 0 to {}", l.key, shown(t), max));
     }
     return v;
   }
+  std::uint64_t u64(const Line& l, std::size_t i) const { return count(l, i); }
   std::size_t size(const Line& l, std::size_t i) const {
-    const std::uint64_t v = u64(l, i);
-    if (v > std::numeric_limits<std::uint32_t>::max()) {
-      fail(l.number, fmt::format("field '{}': {} is too large", l.key, v));
-    }
-    return static_cast<std::size_t>(v);
+    return static_cast<std::size_t>(count(l, i, std::numeric_limits<std::uint32_t>::max()));
   }
   double real(const Line& l, std::size_t i) const {
     const std::string& t = l.tokens[i];
@@ -204,10 +215,24 @@ class Reader {
       s.remove_prefix(2);
       const auto [p, ec] =
           std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::hex);
+      if (ec == std::errc::result_out_of_range && p == s.data() + s.size()) {
+        fail(l.number,
+             fmt::format("field '{}': {} is out of the range of a double", l.key, shown(t)));
+      }
       ok = ec == std::errc() && p == s.data() + s.size();
     }
-    if (!ok) fail(l.number, fmt::format("field '{}': '{}' is not a hexadecimal float", l.key, t));
+    if (!ok) {
+      fail(l.number, fmt::format("field '{}': {} is not a hexadecimal float", l.key, shown(t)));
+    }
     return negative ? -v : v;
+  }
+  /// A finite number: every number xigrad saves is finite (a diverged run is not saved).
+  double finite(const Line& l, std::size_t i) const {
+    const double v = real(l, i);
+    if (!std::isfinite(v)) {
+      fail(l.number, fmt::format("field '{}' holds a non-finite value ({})", l.key, v));
+    }
+    return v;
   }
   std::vector<double> reals(const Line& l, std::size_t from, std::size_t n) const {
     if (l.tokens.size() != from + n) {
@@ -215,13 +240,13 @@ class Reader {
                                  l.tokens.size() < from ? 0 : l.tokens.size() - from, n));
     }
     std::vector<double> v(n);
-    for (std::size_t i = 0; i < n; ++i) v[i] = real(l, from + i);
+    for (std::size_t i = 0; i < n; ++i) v[i] = finite(l, from + i);
     return v;
   }
   bool boolean(const Line& l, std::size_t i) const {
     if (l.tokens[i] == "true") return true;
     if (l.tokens[i] == "false") return false;
-    fail(l.number, fmt::format("field '{}': '{}' is not true or false", l.key, l.tokens[i]));
+    fail(l.number, fmt::format("field '{}': {} is not true or false", l.key, shown(l.tokens[i])));
   }
 
  private:
@@ -235,6 +260,11 @@ class Reader {
       i = end;
       return std::string(text.substr(start, end - start));
     };
+    if (!text.empty() && text.back() == '\r') {
+      fail(number,
+           "the line ends with CR LF but the first line with LF (mixed line ends: the file was "
+           "changed after it was written)");
+    }
     line.key = word(0);
     if (line.key.empty()) fail(number, "empty line or missing field name");
     while (i < text.size()) {
@@ -302,7 +332,7 @@ class Reader {
 Task parse_task(const Reader& r, const Line& l) {
   if (l.tokens[0] == "regression") return Task::regression;
   if (l.tokens[0] == "binary") return Task::binary;
-  r.fail(l.number, fmt::format("unknown task '{}'", l.tokens[0]));
+  r.fail(l.number, fmt::format("unknown task {} (known: regression, binary)", shown(l.tokens[0])));
 }
 
 template <class F>
@@ -409,6 +439,78 @@ std::string serialize_checkpoint(const Checkpoint& c) {
          payload;
 }
 
+namespace {
+
+/// The settings `xigrad train` saves, each checked by type and by the range of its option.
+/// Other keys are kept as they are (free-form settings of another program).
+void check_setting(const Reader& r, const Line& l) {
+  const std::string& key = l.tokens[0];
+  const std::string& value = l.tokens[1];
+  const auto bad = [&](std::string_view allowed) {
+    r.fail(l.number, fmt::format("setting '{}': {} is not {}", key, shown(value), allowed));
+  };
+  const auto number = [&](double lo, bool lo_open, double hi, bool hi_open,
+                          std::string_view allowed) {
+    double v = 0.0;
+    const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (value.empty() || ec != std::errc() || p != value.data() + value.size() ||
+        !std::isfinite(v) || (lo_open ? !(v > lo) : !(v >= lo)) ||
+        (hi_open ? !(v < hi) : !(v <= hi))) {
+      bad(allowed);
+    }
+  };
+  const auto whole = [&](std::uint64_t max) {
+    std::uint64_t v = 0;
+    const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (value.empty() || ec != std::errc() || p != value.data() + value.size() || v > max) {
+      bad(fmt::format("a whole number from 0 to {}", max));
+    }
+  };
+  const auto one_of = [&](const std::vector<std::string_view>& names) {
+    if (std::find(names.begin(), names.end(), value) == names.end()) {
+      bad(fmt::format("one of {}", fmt::join(names, ", ")));
+    }
+  };
+  constexpr double kMax = std::numeric_limits<double>::max();
+  if (key == "model") {
+    one_of(model_names());
+  } else if (key == "optimizer") {
+    one_of(trainer_optimizer_names());
+  } else if (key == "na") {
+    one_of({"drop", "error"});
+  } else if (key == "activation") {
+    if (!value.empty()) one_of({"relu", "tanh", "sigmoid"});
+  } else if (key == "hidden") {
+    if (!value.empty()) wrap(r, l, [&] { return parse_layer_sizes(value); });
+  } else if (key == "lr") {
+    if (!value.empty()) number(0.0, true, kMax, false, "a finite number > 0");
+  } else if (key == "l2") {
+    number(0.0, false, kMax, false, "a finite number >= 0");
+  } else if (key == "test_fraction") {
+    number(0.0, false, 1.0, true, "a number from 0 to less than 1");
+  } else if (key == "epochs" || key == "patience") {
+    whole(limits::max_epochs);
+  } else if (key == "batch") {
+    whole(limits::max_batch_size);
+  } else if (key == "seed") {
+    whole(std::numeric_limits<std::uint64_t>::max());
+  }
+}
+
+/// The bytes with every CR LF turned into LF, or nothing if some line ends with LF alone.
+std::optional<std::string> from_crlf(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] == '\r' && i + 1 < bytes.size() && bytes[i + 1] == '\n') continue;
+    if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r')) return std::nullopt;
+    out += bytes[i];
+  }
+  return out;
+}
+
+}  // namespace
+
 Checkpoint parse_checkpoint(std::string_view bytes, const std::string& source) {
   const auto fail = [&](const std::string& what) -> void {
     throw InputError(fmt::format("{}: {}", source, what));
@@ -423,13 +525,24 @@ Checkpoint parse_checkpoint(std::string_view bytes, const std::string& source) {
   // Line 1: the version.
   const std::size_t eol1 = bytes.find('\n');
   if (eol1 == std::string_view::npos) fail("is truncated: the header ends after its first line");
+  if (bytes[eol1 - 1] == '\r') {
+    // Line ends converted to CR LF (git's autocrlf, a Windows editor): the checksum, taken over
+    // the LF form xigrad writes, still decides whether anything else changed.
+    const std::optional<std::string> lf = from_crlf(bytes);
+    if (!lf) {
+      fail(
+          "line ends are mixed: the first line ends with CR LF, others with LF (the file was "
+          "changed after it was written)");
+    }
+    return parse_checkpoint(*lf, source);
+  }
   const std::string_view version_text = bytes.substr(kMagic.size() + 1, eol1 - kMagic.size() - 1);
   int version = 0;
   {
     const auto [p, ec] =
         std::from_chars(version_text.data(), version_text.data() + version_text.size(), version);
     if (ec != std::errc() || p != version_text.data() + version_text.size()) {
-      fail(fmt::format("is corrupt: the format version '{}' is not a number", version_text));
+      fail(fmt::format("is corrupt: the format version {} is not a number", shown(version_text)));
     }
   }
   if (version != kCheckpointVersion) {
@@ -448,13 +561,13 @@ Checkpoint parse_checkpoint(std::string_view bytes, const std::string& source) {
     if (!(in >> w1 >> length >> w3 >> hash) || w1 != "payload" || w3 != "fnv1a64" ||
         hash.size() != 16 || (in >> rest)) {
       fail(
-          fmt::format("is corrupt: the second line \"{}\" is not \"payload <bytes> fnv1a64 "
+          fmt::format("is corrupt: the second line {} is not \"payload <bytes> fnv1a64 "
                       "<16 hex digits>\"",
-                      header2));
+                      shown(header2)));
     }
     const auto [p, ec] = std::from_chars(hash.data(), hash.data() + hash.size(), stored, 16);
     if (ec != std::errc() || p != hash.data() + hash.size()) {
-      fail(fmt::format("is corrupt: the checksum '{}' is not hexadecimal", hash));
+      fail(fmt::format("is corrupt: the checksum {} is not hexadecimal", shown(hash)));
     }
   }
   const std::string_view payload = bytes.substr(eol2 + 1);
@@ -473,22 +586,45 @@ Checkpoint parse_checkpoint(std::string_view bytes, const std::string& source) {
         "was changed or damaged after it was written)",
         computed, stored));
   }
+  return parse_checkpoint_payload(payload, source);
+}
 
+Checkpoint parse_checkpoint_payload(std::string_view payload, const std::string& source) {
   Reader r(source, payload, 3);
   Checkpoint c;
-  {
-    const Line& l = r.one("model.kind");
+  const auto size_field = [&](std::string_view key, std::uint64_t max) {
+    const Line& l = r.one(key);
     r.arity(l, 1);
-    c.model.kind = l.tokens[0];
-  }
-  {
-    const Line& l = r.one("model.inputs");
+    return static_cast<std::size_t>(r.count(l, 0, max));
+  };
+  const auto finite_field = [&](std::string_view key) {
+    const Line& l = r.one(key);
     r.arity(l, 1);
-    c.model.inputs = r.size(l, 0);
-  }
+    return r.finite(l, 0);
+  };
+  const auto u64_field = [&](std::string_view key) {
+    const Line& l = r.one(key);
+    r.arity(l, 1);
+    return r.u64(l, 0);
+  };
+  const auto string_field = [&](std::string_view key) {
+    const Line& l = r.one(key);
+    r.arity(l, 1);
+    return l.tokens[0];
+  };
+
+  // ---------------------------------------------------------------- model spec
+  c.model.kind = string_field("model.kind");
+  c.model.inputs = size_field("model.inputs", limits::max_layer_size);
   {
     const Line& l = r.one("model.hidden");
-    for (std::size_t i = 0; i < l.tokens.size(); ++i) c.model.hidden.push_back(r.size(l, i));
+    if (l.tokens.size() > limits::max_hidden_layers) {
+      r.fail(l.number, fmt::format("field 'model.hidden' has {} sizes (at most {})",
+                                   l.tokens.size(), limits::max_hidden_layers));
+    }
+    for (std::size_t i = 0; i < l.tokens.size(); ++i) {
+      c.model.hidden.push_back(r.count(l, i, limits::max_layer_size));
+    }
   }
   {
     const Line& l = r.one("model.activation");
@@ -500,49 +636,40 @@ Checkpoint parse_checkpoint(std::string_view bytes, const std::string& source) {
     r.arity(l, 1);
     c.model.init = wrap(r, l, [&] { return parse_init(l.tokens[0]); });
   }
-  {
-    const Line& l = r.one("model.seed");
-    r.arity(l, 1);
-    c.model.seed = r.u64(l, 0);
-  }
+  c.model.seed = u64_field("model.seed");
   {
     const Line& l = r.one("model.task");
     r.arity(l, 1);
     c.model.task = parse_task(r, l);
   }
-
-  {
-    const Line& l = r.one("train.optimizer");
-    r.arity(l, 1);
-    c.training.optimizer = l.tokens[0];
+  std::size_t numel = 0;
+  try {
+    numel = parameter_count(c.model);
+  } catch (const InputError& e) {
+    r.fail(fmt::format("the model (fields model.*): {}", e.what()));
   }
+
+  // ---------------------------------------------------------------- training options
+  c.training.optimizer = string_field("train.optimizer");
   {
     const Line& l = r.one("train.lr");
     r.arity(l, 1);
-    if (l.tokens[0] != "none") c.training.lr = r.real(l, 0);
+    if (l.tokens[0] != "none") c.training.lr = r.finite(l, 0);
   }
-  const auto size_field = [&](std::string_view key) {
-    const Line& l = r.one(key);
-    r.arity(l, 1);
-    return r.size(l, 0);
-  };
-  const auto real_field = [&](std::string_view key) {
-    const Line& l = r.one(key);
-    r.arity(l, 1);
-    return r.real(l, 0);
-  };
-  c.training.epochs = size_field("train.epochs");
-  c.training.batch_size = size_field("train.batch_size");
-  c.training.l2 = real_field("train.l2");
-  {
-    const Line& l = r.one("train.seed");
-    r.arity(l, 1);
-    c.training.seed = r.u64(l, 0);
+  c.training.epochs = size_field("train.epochs", limits::max_epochs);
+  c.training.batch_size = size_field("train.batch_size", limits::max_batch_size);
+  c.training.l2 = finite_field("train.l2");
+  c.training.seed = u64_field("train.seed");
+  c.training.patience = size_field("train.patience", limits::max_epochs);
+  c.training.min_delta = finite_field("train.min_delta");
+  c.training.divergence_factor = finite_field("train.divergence_factor");
+  try {
+    check_train_options(c.training);
+  } catch (const InputError& e) {
+    r.fail(fmt::format("the training options (fields train.*): {}", e.what()));
   }
-  c.training.patience = size_field("train.patience");
-  c.training.min_delta = real_field("train.min_delta");
-  c.training.divergence_factor = real_field("train.divergence_factor");
 
+  // ---------------------------------------------------------------- data
   c.feature_names = r.one("features").tokens;
   {
     const Line& l = r.one("feature_mean");
@@ -553,6 +680,12 @@ Checkpoint parse_checkpoint(std::string_view bytes, const std::string& source) {
   {
     const Line& l = r.one("feature_scale");
     const auto v = r.reals(l, 0, l.tokens.size());
+    for (std::size_t j = 0; j < v.size(); ++j) {
+      if (!(v[j] > 0.0)) {
+        r.fail(l.number, fmt::format("field 'feature_scale': value {} is {} (a scale must be > 0)",
+                                     j + 1, v[j]));
+      }
+    }
     c.feature_scale =
         Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
   }
@@ -574,68 +707,83 @@ Checkpoint parse_checkpoint(std::string_view bytes, const std::string& source) {
   }
   for (const Line* l : r.all("setting")) {
     r.arity(*l, 2);
+    check_setting(r, *l);
     if (!c.settings.emplace(l->tokens[0], l->tokens[1]).second) {
-      r.fail(l->number, fmt::format("setting '{}' appears twice", l->tokens[0]));
+      r.fail(l->number, fmt::format("setting {} appears twice", shown(l->tokens[0])));
     }
   }
 
+  // ---------------------------------------------------------------- training state
   TrainerState& s = c.state;
-  s.epoch = size_field("state.epoch");
+  s.epoch = size_field("state.epoch", limits::max_epochs);
+  std::size_t stored = 0;
   for (const Line* l : r.all("param")) {
     r.min_arity(*l, 2);
     const std::size_t rows = r.size(*l, 0), cols = r.size(*l, 1);
-    const auto v = r.reals(*l, 2, rows * cols);
+    const auto v = r.reals(*l, 2, rows * cols);  // checks the count against the line first
     Matrix m(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
     std::copy(v.begin(), v.end(), m.data());
     s.parameters.push_back(std::move(m));
+    stored += v.size();
   }
-  {
-    const Line& l = r.one("optimizer.name");
-    r.arity(l, 1);
-    s.optimizer.name = l.tokens[0];
+  if (stored != numel) {
+    r.fail(fmt::format("the parameters hold {} values, the model (fields model.*) has {}", stored,
+                       numel));
   }
-  {
-    const Line& l = r.one("optimizer.step");
-    r.arity(l, 1);
-    s.optimizer.step = r.u64(l, 0);
-  }
+  s.optimizer.name = string_field("optimizer.name");
+  s.optimizer.step = u64_field("optimizer.step");
   for (const Line* l : r.all("optimizer.buffer")) {
     r.min_arity(*l, 2);
     const std::size_t n = r.size(*l, 1);
     if (!s.optimizer.buffers.emplace(l->tokens[0], r.reals(*l, 2, n)).second) {
-      r.fail(l->number, fmt::format("optimizer buffer '{}' appears twice", l->tokens[0]));
+      r.fail(l->number, fmt::format("optimizer buffer {} appears twice", shown(l->tokens[0])));
     }
   }
   {
     const Line& l = r.one("sampler");
     r.arity(l, 3);
     s.sampler.seed = r.u64(l, 0);
-    s.sampler.epoch = r.u64(l, 1);
+    s.sampler.epoch = r.count(l, 1, limits::max_epochs + 1);
     s.sampler.position = r.size(l, 2);
   }
-  s.best_loss = real_field("state.best_loss");
-  s.bad_epochs = size_field("state.bad_epochs");
-  s.initial_loss = real_field("state.initial_loss");
-  {
-    const Line& l = r.one("state.stop_reason");
-    r.arity(l, 1);
-    s.stop_reason = l.tokens[0];
-  }
+  s.best_loss = finite_field("state.best_loss");
+  s.bad_epochs = size_field("state.bad_epochs", s.epoch);
+  s.initial_loss = finite_field("state.initial_loss");
+  s.stop_reason = string_field("state.stop_reason");
   s.trace.param_names = r.one("trace.param_names").tokens;
   for (const Line* l : r.all("trace.row")) {
     r.min_arity(*l, 5);
     optim::TraceRow row;
-    row.iteration = r.size(*l, 0);
-    row.loss = r.real(*l, 1);
-    row.grad_norm = r.real(*l, 2);
-    row.learning_rate = r.real(*l, 3);
-    row.params = r.reals(*l, 5, r.size(*l, 4));
+    row.iteration = r.count(*l, 0, s.trace.rows.size());
+    if (row.iteration != s.trace.rows.size()) {
+      r.fail(l->number, fmt::format("field 'trace.row': row {} is numbered {}", s.trace.rows.size(),
+                                    row.iteration));
+    }
+    row.loss = r.finite(*l, 1);
+    row.grad_norm = r.finite(*l, 2);
+    row.learning_rate = r.finite(*l, 3);
+    const std::size_t n = r.size(*l, 4);
+    if (n != 0 && n != s.trace.param_names.size()) {
+      r.fail(l->number, fmt::format("field 'trace.row' has {} parameters for {} names", n,
+                                    s.trace.param_names.size()));
+    }
+    row.params = r.reals(*l, 5, n);
     s.trace.rows.push_back(std::move(row));
   }
   r.require_all_used();
   if (s.trace.rows.size() != s.epoch + 1) {
     r.fail(fmt::format("{} trace rows for {} epochs (expected {})", s.trace.rows.size(), s.epoch,
                        s.epoch + 1));
+  }
+  // Everything the counts and sizes say must fit together: restore the parameters into the
+  // model of the saved spec and the optimizer state into the optimizer of the saved options (the
+  // sizes above are checked first, so this allocates no more than the file holds).
+  try {
+    const std::unique_ptr<Model> model = make_model(c.model);
+    model->set_parameter_values(s.parameters);
+    make_trainer_optimizer(c.training, model->parameters())->load_state(s.optimizer);
+  } catch (const InputError& e) {
+    r.fail(e.what());
   }
   return c;
 }
@@ -645,7 +793,11 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& checkp
 }
 
 Checkpoint load_checkpoint(const std::filesystem::path& path) {
-  return parse_checkpoint(optim::read_input_file(path, "checkpoint"), path.string());
+  // One line holds a whole parameter matrix (an MLP layer of 784 × 256 is about 4.6 MB): only
+  // the file's size is bounded.
+  optim::InputLimits limits;
+  limits.max_line_bytes = limits.max_bytes;
+  return parse_checkpoint(optim::read_input_file(path, "checkpoint", limits), path.string());
 }
 
 }  // namespace xi::models

@@ -18,6 +18,7 @@
 
 #include <xigrad/autodiff/error.hpp>
 #include <xigrad/autodiff/tape.hpp>
+#include <xigrad/models/limits.hpp>
 
 #include "model_random.hpp"
 
@@ -107,10 +108,15 @@ std::vector<std::size_t> parse_layer_sizes(std::string_view text) {
     const std::string_view item = text.substr(start, end - start);
     std::size_t v = 0;
     const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size() || v == 0) {
+    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size() || v == 0 ||
+        v > limits::max_layer_size) {
       throw InputError(fmt::format(
-          "layer sizes '{}': '{}' is not a positive whole number (write sizes like 16 or 32,16)",
-          text, item));
+          "layer sizes: '{}' is not a whole number from 1 to {} (write sizes like 16 or 32,16)",
+          item.substr(0, 24), limits::max_layer_size));
+    }
+    if (sizes.size() == limits::max_hidden_layers) {
+      throw InputError(
+          fmt::format("layer sizes: more than {} hidden layers", limits::max_hidden_layers));
     }
     sizes.push_back(v);
     start = end + 1;
@@ -306,8 +312,40 @@ Tensor Mlp::forward(const Tensor& X) const {
 
 // ------------------------------------------------------------------ factory, least squares
 
-std::unique_ptr<Model> make_model(const ModelSpec& spec) {
+std::size_t parameter_count(const ModelSpec& spec) {
   (void)task_of(spec);  // validates the kind
+  require_inputs(spec);
+  const auto check_size = [&](std::size_t n, std::string_view what) {
+    if (n == 0 || n > limits::max_layer_size) {
+      throw InputError(fmt::format("model '{}': {} {} is not in the range 1 to {}", spec.kind, what,
+                                   n, limits::max_layer_size));
+    }
+  };
+  check_size(spec.inputs, "the number of inputs");
+  std::vector<std::size_t> sizes{spec.inputs};
+  if (spec.kind == "mlp") {
+    if (spec.hidden.size() > limits::max_hidden_layers) {
+      throw InputError(fmt::format("model 'mlp': {} hidden layers (at most {})", spec.hidden.size(),
+                                   limits::max_hidden_layers));
+    }
+    for (std::size_t h : spec.hidden) {
+      check_size(h, "a hidden layer of size");
+      sizes.push_back(h);
+    }
+  }
+  sizes.push_back(1);
+  // Each term is at most (10^6 + 1) · 10^6 and there are at most 101 of them: no overflow.
+  std::size_t total = 0;
+  for (std::size_t k = 0; k + 1 < sizes.size(); ++k) total += (sizes[k] + 1) * sizes[k + 1];
+  if (total > limits::max_parameters) {
+    throw InputError(fmt::format("model '{}': {} parameters exceed the limit of {}", spec.kind,
+                                 total, limits::max_parameters));
+  }
+  return total;
+}
+
+std::unique_ptr<Model> make_model(const ModelSpec& spec) {
+  (void)parameter_count(spec);  // validates the kind and the sizes before anything is allocated
   if (spec.kind == "mlp") return std::make_unique<Mlp>(spec);
   return std::make_unique<LinearModel>(spec);
 }

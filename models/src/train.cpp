@@ -16,6 +16,7 @@
 #include <xigrad/autodiff/explain.hpp>
 #include <xigrad/autodiff/grad.hpp>
 #include <xigrad/autodiff/tape.hpp>
+#include <xigrad/models/limits.hpp>
 #include <xigrad/optim/lbfgs.hpp>
 #include <xigrad/optim/optimizers.hpp>
 
@@ -40,6 +41,55 @@ std::vector<std::string_view> trainer_optimizer_names() {
   return {"gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "lbfgs"};
 }
 
+void check_train_options(const TrainOptions& options) {
+  const auto names = trainer_optimizer_names();
+  if (std::find(names.begin(), names.end(), options.optimizer) == names.end()) {
+    throw InputError(fmt::format("optimizer '{}' cannot train a model here (known: {})",
+                                 options.optimizer, fmt::join(names, ", ")));
+  }
+  if (!(options.l2 >= 0.0) || !std::isfinite(options.l2)) {
+    throw InputError(fmt::format("l2 = {} must be finite and >= 0", options.l2));
+  }
+  if (options.lr && !(*options.lr > 0.0 && std::isfinite(*options.lr))) {
+    throw InputError(fmt::format("learning rate {} must be finite and > 0", *options.lr));
+  }
+  if (options.epochs > limits::max_epochs) {
+    throw InputError(
+        fmt::format("epochs = {} exceeds the limit of {}", options.epochs, limits::max_epochs));
+  }
+  if (options.batch_size > limits::max_batch_size) {
+    throw InputError(fmt::format("batch size {} exceeds the limit of {}", options.batch_size,
+                                 limits::max_batch_size));
+  }
+  if (options.patience > limits::max_epochs) {
+    throw InputError(
+        fmt::format("patience {} exceeds the limit of {}", options.patience, limits::max_epochs));
+  }
+  if (!(options.min_delta >= 0.0) || !std::isfinite(options.min_delta)) {
+    throw InputError(fmt::format("min_delta = {} must be finite and >= 0", options.min_delta));
+  }
+  if (!(options.divergence_factor > 1.0) || !std::isfinite(options.divergence_factor)) {
+    throw InputError(
+        fmt::format("divergence factor {} must be finite and > 1", options.divergence_factor));
+  }
+}
+
+std::unique_ptr<optim::Optimizer> make_trainer_optimizer(const TrainOptions& options,
+                                                         std::vector<Parameter> parameters) {
+  optim::HyperParameters hyper;
+  hyper.lr = options.lr;
+  // Full-batch L-BFGS: one iteration (with its line search) per epoch, so the trace shows every
+  // iterate and a checkpoint can be taken between any two of them.
+  // Its tolerances are absolute; tighter ones than PyTorch's (1e-7, 1e-9) let it reach the
+  // least-squares / maximum-likelihood solution to nearly full precision.
+  if (options.optimizer == "lbfgs") {
+    hyper.max_iter = 1;
+    hyper.tolerance_grad = 1e-9;
+    hyper.tolerance_change = 1e-15;
+  }
+  return optim::make_optimizer(options.optimizer, std::move(parameters), hyper);
+}
+
 Trainer::Trainer(Model& model, const Matrix& X, const Vector& y, TrainOptions options)
     : model_(model), X_(X), y_(y), options_(std::move(options)), rows_(X.rows()), batch_(0) {
   if (X.rows() != y.size()) {
@@ -60,17 +110,7 @@ Trainer::Trainer(Model& model, const Matrix& X, const Vector& y, TrainOptions op
       }
     }
   }
-  if (!(options_.l2 >= 0.0) || !std::isfinite(options_.l2)) {
-    throw InputError(fmt::format("l2 = {} must be finite and >= 0", options_.l2));
-  }
-  if (options_.lr && !(*options_.lr > 0.0 && std::isfinite(*options_.lr))) {
-    throw InputError(fmt::format("learning rate {} must be finite and > 0", *options_.lr));
-  }
-  const auto names = trainer_optimizer_names();
-  if (std::find(names.begin(), names.end(), options_.optimizer) == names.end()) {
-    throw InputError(fmt::format("optimizer '{}' cannot train a model here (known: {})",
-                                 options_.optimizer, fmt::join(names, ", ")));
-  }
+  check_train_options(options_);
   const bool wants_batches = options_.batch_size != 0 && options_.batch_size < rows_;
   if (options_.optimizer == "lbfgs" && wants_batches) {
     throw InputError(fmt::format(
@@ -79,22 +119,7 @@ Trainer::Trainer(Model& model, const Matrix& X, const Vector& y, TrainOptions op
         rows_, options_.batch_size));
   }
   batch_ = wants_batches ? options_.batch_size : rows_;
-  if (!(options_.divergence_factor > 1.0)) {
-    throw InputError(fmt::format("divergence factor {} must be > 1", options_.divergence_factor));
-  }
-
-  optim::HyperParameters hyper;
-  hyper.lr = options_.lr;
-  // Full-batch L-BFGS: one iteration (with its line search) per epoch, so the trace shows every
-  // iterate and a checkpoint can be taken between any two of them.
-  // Its tolerances are absolute; tighter ones than PyTorch's (1e-7, 1e-9) let it reach the
-  // least-squares / maximum-likelihood solution to nearly full precision.
-  if (options_.optimizer == "lbfgs") {
-    hyper.max_iter = 1;
-    hyper.tolerance_grad = 1e-9;
-    hyper.tolerance_change = 1e-15;
-  }
-  optimizer_ = optim::make_optimizer(options_.optimizer, model_.parameters(), hyper);
+  optimizer_ = make_trainer_optimizer(options_, model_.parameters());
   if (!full_batch()) {
     sampler_ = std::make_unique<BatchSampler>(rows_, batch_, options_.seed);
     xb_.resize(static_cast<Eigen::Index>(batch_), X.cols());
@@ -202,7 +227,9 @@ TrainResult Trainer::run(const TrainCallbacks& callbacks) {
     const Evaluation& e = *last;
     trace_.rows.push_back({epoch_, e.loss, e.grad_norm, lr, {}});
 
-    const double limit = options_.divergence_factor * std::max(std::abs(initial_loss_), 1.0);
+    // Relative to the best objective so far (the initial one at first): a run that climbs far
+    // above the best point it reached has diverged, whatever the stopping rules would say next.
+    const double limit = options_.divergence_factor * std::max(std::abs(best_loss_), 1.0);
     if (!std::isfinite(e.loss)) {
       stop_reason_ = fmt::format("diverged: the loss is {} after epoch {}", e.loss, epoch_);
     } else if (!std::isfinite(e.grad_norm)) {
@@ -210,8 +237,8 @@ TrainResult Trainer::run(const TrainCallbacks& callbacks) {
           fmt::format("diverged: the gradient is {} after epoch {}", e.grad_norm, epoch_);
     } else if (e.loss > limit) {
       stop_reason_ = fmt::format(
-          "diverged: the loss {:.4g} exceeds {:g} × max(|initial loss {:.4g}|, 1) after epoch {}",
-          e.loss, options_.divergence_factor, initial_loss_, epoch_);
+          "diverged: the loss {:.4g} after epoch {} exceeds {:g} × max(|best loss {:.4g}|, 1)",
+          e.loss, epoch_, options_.divergence_factor, best_loss_);
     } else if (!optimizer_->failure().empty()) {
       stop_reason_ = std::string(optimizer_->failure());
     } else if (optimizer_->name() == "lbfgs" &&
@@ -280,9 +307,30 @@ TrainerState Trainer::state() const {
 }
 
 void Trainer::restore(const TrainerState& s) {
+  if (s.epoch > limits::max_epochs) {
+    throw InputError(fmt::format("saved training state: epoch {} exceeds the limit of {}", s.epoch,
+                                 limits::max_epochs));
+  }
   if (s.trace.rows.size() != s.epoch + 1) {
     throw InputError(fmt::format("saved training state: {} trace rows for {} epochs (expected {})",
                                  s.trace.rows.size(), s.epoch, s.epoch + 1));
+  }
+  if (s.bad_epochs > s.epoch) {
+    throw InputError(
+        fmt::format("saved training state: {} epochs without improvement after {} epochs",
+                    s.bad_epochs, s.epoch));
+  }
+  for (const auto& [what, v] :
+       {std::pair{"best loss", s.best_loss}, {"initial loss", s.initial_loss}}) {
+    if (!std::isfinite(v)) {
+      throw InputError(fmt::format("saved training state: the {} is {} (not finite)", what, v));
+    }
+  }
+  for (std::size_t i = 0; i < s.parameters.size(); ++i) {
+    if (!s.parameters[i].allFinite()) {
+      throw InputError(
+          fmt::format("saved training state: parameter {} holds a non-finite value", i + 1));
+    }
   }
   model_.set_parameter_values(s.parameters);
   optimizer_->load_state(s.optimizer);

@@ -459,14 +459,11 @@ void LBFGS::save_buffers(OptimizerState& state) const {
 }
 
 void LBFGS::load_buffers(const OptimizerState& state) {
-  const double func_evals = buffer(state, "func_evals", 1)[0];
-  const double n_iter = buffer(state, "n_iter", 1)[0];
-  if (!(n_iter >= 0 && n_iter == std::floor(n_iter) && func_evals >= 0)) {
-    throw InputError("optimizer state of 'lbfgs': n_iter and func_evals must be counts");
-  }
+  const auto func_evals = static_cast<long>(count_buffer(state, "func_evals"));
+  const auto n_iter = static_cast<long>(count_buffer(state, "n_iter"));
   const std::size_t n = numel();
   if (n_iter == 0) {
-    func_evals_ = static_cast<long>(func_evals);
+    func_evals_ = func_evals;
     n_iter_ = 0;
     return;
   }
@@ -485,8 +482,8 @@ void LBFGS::load_buffers(const OptimizerState& state) {
   const double h = buffer(state, "H_diag", 1)[0];
   const double prev_loss = buffer(state, "prev_loss", 1)[0];
   const auto len = static_cast<Eigen::Index>(n);
-  func_evals_ = static_cast<long>(func_evals);
-  n_iter_ = static_cast<long>(n_iter);
+  func_evals_ = func_evals;
+  n_iter_ = n_iter;
   d_ = ConstVectorMap(d.data(), len);
   t_ = t;
   old_dirs_.clear();

@@ -69,6 +69,15 @@ void Optimizer::load_state(const OptimizerState& state) {
   const double lr = buffer(state, "lr", 1)[0];
   detail::require(std::isfinite(lr) && lr >= 0.0, name(), "lr (in the saved state)", lr,
                   "it must be finite and >= 0");
+  for (const auto& [key, values] : state.buffers) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (!std::isfinite(values[i])) {
+        throw InputError(fmt::format(
+            "optimizer state of '{}': the buffer '{}' holds a non-finite value ({} at index {})",
+            state.name, key, values[i], i));
+      }
+    }
+  }
   load_buffers(state);
   lr_ = lr;
   step_ = state.step;
@@ -88,6 +97,18 @@ const std::vector<double>& Optimizer::buffer(const OptimizerState& state, const 
                     state.name, key, it->second.size(), size));
   }
   return it->second;
+}
+
+std::uint64_t Optimizer::count_buffer(const OptimizerState& state, const std::string& key) {
+  constexpr double kMaxExact = 9007199254740992.0;  // 2^53
+  const double v = buffer(state, key, 1)[0];
+  if (!(v >= 0.0 && v <= kMaxExact && v == std::floor(v))) {
+    throw InputError(fmt::format(
+        "optimizer state of '{}': the buffer '{}' holds {}, which is not a count (a whole number "
+        "from 0 to 2^53)",
+        state.name, key, v));
+  }
+  return static_cast<std::uint64_t>(v);
 }
 
 double grad_norm(std::span<const Parameter> params) {

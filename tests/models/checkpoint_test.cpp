@@ -2,6 +2,7 @@
 // future files with a message that names the file and the problem.
 
 #include <xigrad/models/checkpoint.hpp>
+#include <xigrad/models/train.hpp>
 
 #include <xigrad/autodiff/error.hpp>
 
@@ -45,7 +46,7 @@ Checkpoint sample() {
   Checkpoint c;
   c.model.kind = "mlp";
   c.model.inputs = 2;
-  c.model.hidden = {3, 2};
+  c.model.hidden = {3};
   c.model.activation = Activation::sigmoid;
   c.model.init = Init::xavier;
   c.model.seed = 18446744073709551615ULL;
@@ -63,13 +64,15 @@ Checkpoint sample() {
   c.data_fingerprint = 0x0123456789abcdefULL;
   c.settings = {{"data", "../shared/data/Heart.csv"}, {"positive", ""}};
   c.state.epoch = 2;
-  Matrix W(2, 3);
-  W << 0.1, -0.2, 1.0 / 3.0, std::numeric_limits<double>::denorm_min(), -1e308, 2.5;
-  c.state.parameters = {W, Matrix::Constant(1, 3, -0.0)};
-  c.state.optimizer.name = "adam";
+  // The shapes and the optimizer state of a real model, with values whose bits must survive.
+  const std::unique_ptr<Model> model = make_model(c.model);
+  c.state.parameters = model->parameter_values();
+  c.state.parameters[0] << 0.1, -0.2, 1.0 / 3.0, std::numeric_limits<double>::denorm_min(), -1e308,
+      2.5;
+  c.state.parameters[1].setConstant(-0.0);
+  c.state.optimizer = make_trainer_optimizer(c.training, model->parameters())->state();
   c.state.optimizer.step = 21;
-  c.state.optimizer.buffers["exp_avg"] = {0.1, 0.2, std::nextafter(1.0, 2.0)};
-  c.state.optimizer.buffers["lr"] = {0.1};
+  c.state.optimizer.buffers["exp_avg"].front() = std::nextafter(1.0, 2.0);
   c.state.sampler.seed = 99;
   c.state.sampler.epoch = 2;
   c.state.sampler.position = 0;
@@ -81,7 +84,7 @@ Checkpoint sample() {
     optim::TraceRow row;
     row.iteration = k;
     row.loss = 1.0 / static_cast<double>(k + 3);
-    row.grad_norm = k == 2 ? std::numeric_limits<double>::infinity() : 0.5;
+    row.grad_norm = k == 2 ? std::numeric_limits<double>::max() : 0.5;
     row.learning_rate = 0.1;
     c.state.trace.rows.push_back(row);
   }
@@ -110,8 +113,8 @@ TEST(Checkpoint, RoundTripsExactly) {
   EXPECT_TRUE(same_bits(r.feature_scale[1], 4.9e-324));
   EXPECT_EQ(r.data_fingerprint, c.data_fingerprint);
   EXPECT_EQ(r.settings, c.settings);
-  ASSERT_EQ(r.state.parameters.size(), 2u);
-  for (std::size_t i = 0; i < 2; ++i) {
+  ASSERT_EQ(r.state.parameters.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
     ASSERT_EQ(r.state.parameters[i].size(), c.state.parameters[i].size());
     for (Eigen::Index j = 0; j < r.state.parameters[i].size(); ++j) {
       EXPECT_TRUE(same_bits(r.state.parameters[i].data()[j], c.state.parameters[i].data()[j]));
@@ -123,7 +126,7 @@ TEST(Checkpoint, RoundTripsExactly) {
   EXPECT_TRUE(same_bits(r.state.best_loss, c.state.best_loss));
   EXPECT_EQ(r.state.bad_epochs, 1u);
   ASSERT_EQ(r.state.trace.rows.size(), 3u);
-  EXPECT_TRUE(std::isinf(r.state.trace.rows[2].grad_norm));
+  EXPECT_EQ(r.state.trace.rows[2].grad_norm, std::numeric_limits<double>::max());
   EXPECT_TRUE(same_bits(r.state.trace.rows[1].loss, 0.25));
   EXPECT_EQ(serialize_checkpoint(r), text);  // a second round trip changes nothing
 }
@@ -225,12 +228,111 @@ TEST(Checkpoint, NamesTheLineOfAMalformedField) {
   bad.replace(bad.find("model.inputs 2"), 14, "model.inputs x");
   const std::string msg = refusal(dir, with_header(bad));
   EXPECT_THAT(msg, HasSubstr("bad.ckpt:4:"));  // payload line 2 is file line 4
-  EXPECT_THAT(msg, HasSubstr("'x' is not a whole number"));
+  EXPECT_THAT(msg,
+              HasSubstr("field 'model.inputs': \"x\" is not a whole number from 0 to 1000000"));
   bad = payload + "surprise 1\n";
-  EXPECT_THAT(refusal(dir, with_header(bad)), HasSubstr("unknown field 'surprise'"));
+  EXPECT_THAT(refusal(dir, with_header(bad)), HasSubstr("unknown field \"surprise\""));
   bad = payload;
   bad.erase(bad.find("sampler"), bad.find('\n', bad.find("sampler")) - bad.find("sampler") + 1);
   EXPECT_THAT(refusal(dir, with_header(bad)), HasSubstr("no field 'sampler'"));
+}
+
+/// The payload of sample() with the line starting with `prefix` replaced by `line`.
+std::string payload_with(const std::string& prefix, const std::string& line) {
+  const std::string text = serialize_checkpoint(sample());
+  std::string payload = text.substr(text.find('\n', text.find('\n') + 1) + 1);
+  const std::size_t at = payload.find("\n" + prefix) + 1;
+  EXPECT_NE(at, 0u) << prefix;
+  payload.replace(at, payload.find('\n', at) - at, line);
+  return payload;
+}
+
+std::string payload_refusal(const std::string& prefix, const std::string& line) {
+  try {
+    (void)parse_checkpoint_payload(payload_with(prefix, line), "x.ckpt");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Checkpoint, ChecksEveryFieldByTypeAndRange) {
+  EXPECT_THAT(payload_refusal("train.epochs", "train.epochs 18446744073709551616"),
+              HasSubstr("x.ckpt:12: field 'train.epochs': \"18446744073709551616\" is not a whole "
+                        "number from 0 to 100000000"));
+  EXPECT_THAT(payload_refusal("train.lr", "train.lr 0x1p+5000"),
+              HasSubstr("field 'train.lr': \"0x1p+5000\" is out of the range of a double"));
+  EXPECT_THAT(payload_refusal("train.lr", "train.lr -0x1p+0"),
+              HasSubstr("x.ckpt: the training options (fields train.*): learning rate -1 must be "
+                        "finite and > 0"));
+  EXPECT_THAT(payload_refusal("state.best_loss", "state.best_loss nan"),
+              HasSubstr("field 'state.best_loss' holds a non-finite value (nan)"));
+  EXPECT_THAT(payload_refusal("feature_scale", "feature_scale 0x1p+0 0x0p+0"),
+              HasSubstr("field 'feature_scale': value 2 is 0 (a scale must be > 0)"));
+  EXPECT_THAT(payload_refusal("state.bad_epochs", "state.bad_epochs 3"),
+              HasSubstr("field 'state.bad_epochs': \"3\" is not a whole number from 0 to 2"));
+  EXPECT_THAT(payload_refusal("trace.row 1", "trace.row 7 0x1p+0 0x1p+0 0x1p+0 0"),
+              HasSubstr("field 'trace.row': \"7\" is not a whole number from 0 to 1"));
+  // The parameters must be those of the saved model spec, before anything is built from them.
+  EXPECT_THAT(payload_refusal("param 1 3", "param 1 2 0x0p+0 0x0p+0"),
+              HasSubstr("the parameters hold 12 values, the model (fields model.*) has 13"));
+  EXPECT_THAT(payload_refusal("model.hidden", "model.hidden 2"),
+              HasSubstr("the parameters hold 13 values, the model (fields model.*) has 9"));
+  // The optimizer state must fit the saved optimizer and parameter count.
+  EXPECT_THAT(payload_refusal("optimizer.buffer \"exp_avg\"",
+                              "optimizer.buffer \"exp_avg\" 2 0x0p+0 0x0p+0"),
+              HasSubstr("the buffer 'exp_avg' has 2 values, expected 13"));
+  EXPECT_THAT(payload_refusal("optimizer.name", "optimizer.name \"lbfgs\""),
+              HasSubstr("cannot load the state of optimizer 'lbfgs'"));
+}
+
+TEST(Checkpoint, ReadsCrLfLineEndsAsWrittenAndRefusesMixedOnes) {
+  const std::string text = serialize_checkpoint(sample());
+  std::string crlf;
+  for (const char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  EXPECT_EQ(serialize_checkpoint(parse_checkpoint(crlf, "crlf.ckpt")), text);
+  std::string mixed = crlf;
+  mixed.erase(mixed.find("\r\nmodel.inputs"), 1);
+  try {
+    (void)parse_checkpoint(mixed, "mixed.ckpt");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("mixed.ckpt: line ends are mixed"));
+  }
+  // An LF file with one CR LF line: named by its line.
+  std::string one = text;
+  const std::size_t payload_start = one.find('\n', one.find('\n') + 1) + 1;
+  one.insert(one.find("\nmodel.seed"), "\r");
+  const std::string payload = one.substr(payload_start);
+  try {
+    (void)parse_checkpoint_payload(payload, "one.ckpt");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("one.ckpt:7: the line ends with CR LF"));
+  }
+}
+
+TEST(Checkpoint, CutsALongVersionInTheMessage) {
+  try {
+    (void)parse_checkpoint("xigrad-checkpoint " + std::string(100000, '9') + "x\n", "v.ckpt");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("… (100001 bytes) is not a number"));
+    EXPECT_LT(std::string(e.what()).size(), 200u);
+  }
+}
+
+TEST(Checkpoint, LoadsAParameterLineLongerThanAMebibyte) {
+  TempDir dir;
+  Checkpoint c = sample();
+  c.model.hidden = {60000};  // W1 is 2 × 60000: one line of about 2.6 MB
+  const std::unique_ptr<Model> model = make_model(c.model);
+  c.state.parameters = model->parameter_values();
+  c.state.optimizer = make_trainer_optimizer(c.training, model->parameters())->state();
+  save_checkpoint(dir.path() / "big.ckpt", c);
+  const Checkpoint r = load_checkpoint(dir.path() / "big.ckpt");
+  EXPECT_EQ(r.state.parameters[0].size(), 120000);
+  EXPECT_EQ(r.state.parameters[0](1, 59999), c.state.parameters[0](1, 59999));
 }
 
 TEST(Checkpoint, Fnv1a64KnownValues) {

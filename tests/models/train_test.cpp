@@ -12,6 +12,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -206,6 +207,47 @@ TEST(Resume, RefusesAStateThatDoesNotFit) {
   }
 }
 
+TEST(Resume, RefusesNonFiniteValuesAndCountersOutOfRange) {
+  const Problem p = moons_problem();
+  ModelSpec spec;
+  spec.kind = "logistic";
+  spec.inputs = 2;
+  TrainOptions o;
+  o.epochs = 2;
+  o.divergence_factor = 1e6;
+  auto model = make_model(spec);
+  Trainer t(*model, p.X, p.y, o);
+  t.run();
+  const TrainerState good = t.state();
+  const auto refusal = [&](const TrainerState& s) -> std::string {
+    auto fresh = make_model(spec);
+    Trainer t2(*fresh, p.X, p.y, o);
+    try {
+      t2.restore(s);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  TrainerState s = good;
+  s.parameters[0](0, 0) = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THAT(refusal(s), HasSubstr("parameter 1 holds a non-finite value"));
+  s = good;
+  s.optimizer.buffers["n_iter"] = {0x1p+1000};
+  EXPECT_THAT(refusal(s), HasSubstr("the buffer 'n_iter' holds 1.0715086071862673e+301, which is "
+                                    "not a count (a whole number from 0 to 2^53)"));
+  s = good;
+  s.optimizer.buffers["func_evals"] = {std::numeric_limits<double>::infinity()};
+  EXPECT_THAT(refusal(s), HasSubstr("the buffer 'func_evals' holds a non-finite value (inf"));
+  s = good;
+  s.optimizer.buffers["ro"].resize(101, 1.0);
+  EXPECT_THAT(refusal(s), HasSubstr("101 stored pairs exceed history_size 100"));
+  s = good;
+  s.best_loss = std::numeric_limits<double>::infinity();
+  EXPECT_THAT(refusal(s), HasSubstr("the best loss is inf (not finite)"));
+  EXPECT_EQ(refusal(good), "");
+}
+
 // ------------------------------------------------------------------ stopping
 
 TEST(Training, DivergenceStopsWithAVerdict) {
@@ -225,6 +267,26 @@ TEST(Training, DivergenceStopsWithAVerdict) {
   EXPECT_TRUE(r.diverged);
   EXPECT_THAT(r.stop_reason, StartsWith("diverged: "));
   EXPECT_LT(r.epochs, 500u);
+}
+
+TEST(Training, ALossFarAboveItsBestIsDivergenceNotEarlyStopping) {
+  // The lecture's neuron with an absurd rate: 0.64 → 8e4 in one epoch, then no improvement. It
+  // used to end as "early stopping" with the worst weights.
+  ModelSpec spec;
+  spec.kind = "neuron";
+  TrainOptions o;
+  o.optimizer = "gd";
+  o.lr = 1e6;
+  o.epochs = 500;
+  o.patience = 20;
+  const Fitted f = fit(make_default_classification(), spec, o);
+  EXPECT_TRUE(f.result.diverged);
+  EXPECT_EQ(f.result.epochs, 1u);
+  EXPECT_EQ(f.result.stop_reason,
+            "diverged: the loss 8.033e+04 after epoch 1 exceeds 10 × max(|best loss 0.6394|, 1)");
+  // A rate that is large but still learns is not divergence.
+  o.lr = 5.0;
+  EXPECT_FALSE(fit(make_default_classification(), spec, o).result.diverged);
 }
 
 TEST(Training, NonFiniteDataIsReportedAtTheStart) {

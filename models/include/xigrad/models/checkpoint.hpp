@@ -61,8 +61,18 @@ std::string serialize_checkpoint(const Checkpoint& checkpoint);
 /// Reads a checkpoint from the bytes of a file called `source` (used in messages).
 /// Throws xi::InputError: "<source>: not an xigrad checkpoint ...", "... format version N is not
 /// supported ...", "... is truncated ...", "... is corrupt: checksum ... does not match ...",
-/// or "<source>:<line>: ..." for a malformed payload line.
+/// or, for the payload, see parse_checkpoint_payload. A file whose every line ends with CR LF
+/// (converted by a text tool) is read as the LF file xigrad wrote; mixed line ends are refused.
 Checkpoint parse_checkpoint(std::string_view bytes, const std::string& source);
+
+/// Reads the payload of a checkpoint (the lines after the two header lines; no checksum) and
+/// checks every field by type and range before anything is allocated from it: counts are whole
+/// numbers read as integers within limits.hpp (never through a double), every number is finite,
+/// the settings xigrad train saves are valid values of their options, the parameters have the
+/// shapes of the saved model spec, and the optimizer state fits the saved optimizer (sizes,
+/// L-BFGS history, counters). Throws xi::InputError "<source>:<line>: field 'KEY' ..." or
+/// "<source>: ..." naming the field. The checkpoint fuzzer calls it directly.
+Checkpoint parse_checkpoint_payload(std::string_view payload, const std::string& source);
 
 /// Writes the checkpoint to `path` atomically (a crash leaves the old file or none, never a
 /// partial one). Throws xi::Error if the file cannot be written.

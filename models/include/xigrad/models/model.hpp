@@ -67,7 +67,8 @@ std::string_view init_name(Init i) noexcept;
 Activation parse_activation(std::string_view name);
 /// Parses "auto", "he", "xavier"; throws xi::InputError listing them otherwise.
 Init parse_init(std::string_view name);
-/// Parses "16" or "32,16" (positive sizes); throws xi::InputError naming the bad item.
+/// Parses "16" or "32,16" (positive sizes, each at most limits::max_layer_size, at most
+/// limits::max_hidden_layers of them); throws xi::InputError naming the bad item.
 std::vector<std::size_t> parse_layer_sizes(std::string_view text);
 
 class Model {
@@ -182,7 +183,14 @@ class Mlp final : public Model {
   Init init_;
 };
 
-/// Builds the model a spec describes. Throws xi::InputError for an unknown kind (listing the
+/// The number of scalar parameters the model of `spec` has, computed without building it. Throws
+/// xi::InputError for an unknown kind, no inputs, a layer of size 0, or sizes beyond the bounds
+/// of limits.hpp (a layer above max_layer_size, more than max_hidden_layers layers, more than
+/// max_parameters parameters), naming the bound.
+std::size_t parameter_count(const ModelSpec& spec);
+
+/// Builds the model a spec describes (checked by parameter_count first, so that no absurd size
+/// reaches an allocation). Throws xi::InputError for an unknown kind (listing the
 /// known ones) or invalid sizes.
 std::unique_ptr<Model> make_model(const ModelSpec& spec);
 

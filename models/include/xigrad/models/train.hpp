@@ -50,9 +50,11 @@ struct TrainOptions {
   /// objective by more than min_delta·max(|best|, 1e-12). 0 turns it off.
   std::size_t patience = 0;
   double min_delta = 1e-6;
-  /// Divergence: an objective above divergence_factor·max(|initial objective|, 1), or a
-  /// non-finite objective or gradient, stops the run with a "diverged: ..." reason.
-  double divergence_factor = 1e6;
+  /// Divergence: an objective above divergence_factor·max(|best objective so far|, 1) (the best
+  /// starts as the initial objective), or a non-finite objective or gradient, stops the run with
+  /// a "diverged: ..." reason. A run that climbs ten times above the best point it reached is not
+  /// going to come back to it with the same learning rate.
+  double divergence_factor = 10.0;
 };
 
 /// One epoch as the progress display sees it.
@@ -148,7 +150,7 @@ class Trainer {
   /// The whole state (copies).
   TrainerState state() const;
   /// Continues from a saved state. Throws xi::InputError (naming what) if it does not fit this
-  /// model, optimizer or data.
+  /// model, optimizer or data, or holds a non-finite number or a counter out of range.
   void restore(const TrainerState& state);
 
  private:
@@ -176,6 +178,17 @@ class Trainer {
 
 /// The optimizer names Trainer accepts.
 std::vector<std::string_view> trainer_optimizer_names();
+
+/// Throws xi::InputError naming the option unless `options` are valid on their own: a known
+/// optimizer, l2 and min_delta finite and >= 0, lr finite and > 0 when set, a divergence factor
+/// finite and > 1, epochs, patience and batch_size within limits.hpp. (What depends on the data,
+/// such as a mini-batch with L-BFGS, Trainer checks.)
+void check_train_options(const TrainOptions& options);
+
+/// The optimizer a Trainer with these options uses over `parameters` (L-BFGS: one iteration per
+/// epoch, tight tolerances). Throws as xi::optim::make_optimizer does.
+std::unique_ptr<optim::Optimizer> make_trainer_optimizer(const TrainOptions& options,
+                                                         std::vector<Parameter> parameters);
 
 /// A model fitted by fit(): the model, the standardiser of its features, the run's result.
 struct Fitted {

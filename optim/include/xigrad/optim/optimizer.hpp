@@ -90,7 +90,8 @@ class Optimizer {
   OptimizerState state() const;
   /// Restores a state produced by state() of an optimizer of the same kind over parameters of the
   /// same sizes. Throws xi::InputError (naming the field) if the name or a buffer size does not
-  /// match.
+  /// match, a buffer holds a non-finite value or a counter is not a whole number in range; the
+  /// optimizer is unchanged then.
   void load_state(const OptimizerState& state);
 
   /// Why the last step could not make progress, or "" if it did. L-BFGS reports
@@ -112,6 +113,10 @@ class Optimizer {
   /// missing or has another size.
   static const std::vector<double>& buffer(const OptimizerState& state, const std::string& key,
                                            std::size_t size);
+  /// The one-value buffer `key` of `state` read as a count: a whole number from 0 to 2^53 (the
+  /// range in which a double holds every integer). Throws xi::InputError naming the buffer and
+  /// its value otherwise, so that no out-of-range double is ever converted to an integer.
+  static std::uint64_t count_buffer(const OptimizerState& state, const std::string& key);
   /// Whether `state` has a buffer `key`.
   static bool has_buffer(const OptimizerState& state, const std::string& key) {
     return state.buffers.find(key) != state.buffers.end();

@@ -25,8 +25,7 @@ std::vector<Value> evaluate_all(const Program& program, std::span<const Value> v
 Value evaluate(const Program& program, std::span<const Value> variables);
 
 /// Binds each of the program's variables to the index of its name in `names`. Throws ExprError
-/// naming the first variable that is not there (at its first use); `hint` is appended to the
-/// message (default: how to give it with --at).
+/// naming the first variable that is not there (at its first use).
 std::vector<std::size_t> resolve(const Program& program, std::span<const std::string> names);
 
 /// The first instruction (in evaluation order) whose value (or an element of it) is not finite,

@@ -5,11 +5,13 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <xigrad/autodiff/error.hpp>
+#include <xigrad/autodiff/tensor.hpp>
 
 #include "expr/evaluate.hpp"
 #include "expr/expr_error.hpp"
 #include "expr/functions.hpp"
 #include "expr/parser.hpp"
+#include "expr/shapes.hpp"
 #include "format.hpp"
 #include "options.hpp"
 
@@ -23,14 +25,14 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-// Splits at commas outside parentheses, so a value may be pow(2, 0.5).
+// Splits at commas outside parentheses and brackets, so a value may be pow(2, 0.5) or [1, 2].
 std::vector<std::string> split_items(const std::string& s) {
   std::vector<std::string> items;
   std::string cur;
   int depth = 0;
   for (char c : s) {
-    if (c == '(') ++depth;
-    if (c == ')' && depth > 0) --depth;
+    if (c == '(' || c == '[') ++depth;
+    if ((c == ')' || c == ']') && depth > 0) --depth;
     if (c == ',' && depth == 0) {
       items.push_back(cur);
       cur.clear();
@@ -42,12 +44,20 @@ std::vector<std::string> split_items(const std::string& s) {
   return items;
 }
 
-double parse_value(const std::string& item, const std::string& text) {
+// The value of `text`: an expression of numbers and constants, possibly a vector or matrix.
+void parse_value(const std::string& item, const std::string& text, Binding& b) {
   if (text.empty()) throw InputError(fmt::format("--at {}: the value is missing", shown(item)));
-  Var v;
+  const bool literal = text.front() == '[';
+  const auto not_a_value = [&](const std::string& why) {
+    return InputError(fmt::format("--at {}: '{}' is not {}{}", shown(item), shown(text),
+                                  literal ? "a vector or matrix of numbers" : "a number", why));
+  };
+  Value v;
   try {
     const Program p = parse(text);
-    if (!p.variables.empty()) throw InputError("");
+    if (!p.variables.empty()) throw not_a_value("");
+    b.shape = infer_shapes(p, {}).back();
+    NoGrad no_grad;
     v = cli::evaluate(p, {});
   } catch (const ExprError& e) {
     if (e.description().find("too large for a double") != std::string::npos) {
@@ -55,15 +65,35 @@ double parse_value(const std::string& item, const std::string& text) {
           "--at {}: '{}' is beyond the range of a double (at most about 1.8e308 in magnitude)",
           shown(item), shown(text)));
     }
-    throw InputError(fmt::format("--at {}: '{}' is not a number", shown(item), shown(text)));
+    throw not_a_value(literal ? fmt::format(": at column {}: {}", e.column(), e.description())
+                              : "");
   } catch (const InputError&) {
-    throw InputError(fmt::format("--at {}: '{}' is not a number", shown(item), shown(text)));
+    throw not_a_value("");
   }
-  if (!std::isfinite(v.value())) {
-    throw InputError(fmt::format("--at {}: '{}' is {}, not a finite number", shown(item),
-                                 shown(text), num(v.value())));
+  b.values.clear();
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const double x = v.element(i);
+    if (!std::isfinite(x)) {
+      if (v.is_scalar()) {
+        throw InputError(fmt::format("--at {}: '{}' is {}, not a finite number", shown(item),
+                                     shown(text), num(x)));
+      }
+      throw InputError(fmt::format("--at {}: element {} of '{}' is {}, not a finite number",
+                                   shown(item), i, shown(text), num(x)));
+    }
+    b.values.push_back(x);
   }
-  return v.value();
+}
+
+// The data the expression (and `extra`) use, loaded once for the Problem.
+std::shared_ptr<const BoundData> load_for(const ExpressionArgs& args, std::ostream& err,
+                                          std::span<const Program> extra) {
+  const Program program = parse(unprotect(args.expression));
+  std::vector<const Program*> programs{&program};
+  for (const Program& p : extra) programs.push_back(&p);
+  std::vector<std::string> bound;
+  for (const Binding& b : parse_bindings(args.at)) bound.push_back(b.name);
+  return load_data(args.data, programs, bound, err);
 }
 
 }  // namespace
@@ -106,7 +136,7 @@ std::vector<Binding> parse_bindings(std::span<const std::string> at) {
       Binding b;
       b.name = trim(std::string_view(item).substr(0, eq));
       check_variable_name(b.name, fmt::format("--at {}", shown(item)));
-      b.value = parse_value(item, trim(std::string_view(item).substr(eq + 1)));
+      parse_value(item, trim(std::string_view(item).substr(eq + 1)), b);
       for (const Binding& other : out) {
         if (other.name == b.name) {
           throw InputError(fmt::format("--at {}: '{}' is given twice", shown(item), b.name));
@@ -122,18 +152,53 @@ void ExpressionArgs::add_to(CLI::App& cmd) {
   cmd.add_option("EXPR", expression,
                  "the expression, e.g. \"-y*log(1/(1+exp(-w*x)))\" (see docs/cli.md)")
       ->required();
-  cmd.add_option("--at", at, "values of the variables: NAME=VALUE[,NAME=VALUE...] (repeatable)")
+  cmd.add_option("--at", at,
+                 "values of the variables: NAME=VALUE[,NAME=VALUE...] (repeatable); a VALUE may "
+                 "be a vector [a,b,...] or a matrix [[a,b],[c,d]]")
       ->allow_extra_args(false)
       ->type_name("NAME=VALUE,...");
   cmd.add_flag("--json", json, "print one JSON object");
+  data.add_to(cmd);
 }
 
-Problem::Problem(const ExpressionArgs& args)
-    : Problem(unprotect(args.expression), parse_bindings(args.at)) {}
+Problem::Problem(const ExpressionArgs& args, std::ostream& err, std::span<const Program> extra)
+    : Problem(unprotect(args.expression), parse_bindings(args.at), load_for(args, err, extra)) {}
 
-Problem::Problem(std::string expression, std::vector<Binding> bindings)
-    : program_(parse(expression)), bindings_(std::move(bindings)) {
-  index_ = resolve(program_, names());
+Problem::Problem(std::string expression, std::vector<Binding> bindings,
+                 std::shared_ptr<const BoundData> data, Shape result)
+    : program_(parse(expression)), bindings_(std::move(bindings)), data_(std::move(data)) {
+  std::vector<std::string> all = names();
+  if (data_) {
+    for (const DataBinding& d : data_->bindings) all.push_back(d.name);
+  }
+  try {
+    index_ = resolve(program_, all);
+  } catch (const ExprError& e) {
+    if (!data_) throw;
+    std::size_t length = 1;
+    for (const VariableRef& ref : program_.variables) {
+      if (ref.offset == e.offset()) length = ref.name.size();
+    }
+    throw ExprError(
+        fmt::format("{}; it is not a column of {} either", e.description(), data_->source),
+        e.source(), e.offset(), length);
+  }
+  std::vector<Shape> shapes;
+  for (std::size_t k : index_) {
+    shapes.push_back(k < bindings_.size() ? bindings_[k].shape
+                                          : data_->bindings[k - bindings_.size()].shape);
+  }
+  const Shape got = infer_shapes(program_, shapes).back();
+  if (!(got == result)) {
+    const Instr& last = program_.code.back();
+    std::string hint;
+    if (result.is_scalar()) hint = ": sum it with sum(...), or pick an element with [i]";
+    throw ExprError(fmt::format("the expression is {}, but it must be {}{}", describe(got),
+                                describe(result), hint),
+                    program_.source, last.offset, last.length);
+  }
+  offsets_.push_back(0);
+  for (const Binding& b : bindings_) offsets_.push_back(offsets_.back() + b.shape.size());
 }
 
 std::vector<std::string> Problem::names() const {
@@ -142,47 +207,126 @@ std::vector<std::string> Problem::names() const {
   return n;
 }
 
+std::vector<std::string> Problem::component_names() const {
+  std::vector<std::string> n;
+  for (const Binding& b : bindings_) {
+    if (b.shape.rank == 0) {
+      n.push_back(b.name);
+    } else if (b.shape.rank == 1) {
+      for (Index i = 0; i < b.shape.cols; ++i) n.push_back(fmt::format("{}[{}]", b.name, i));
+    } else {
+      for (Index r = 0; r < b.shape.rows; ++r) {
+        for (Index c = 0; c < b.shape.cols; ++c) {
+          n.push_back(fmt::format("{}[{}][{}]", b.name, r, c));
+        }
+      }
+    }
+  }
+  return n;
+}
+
 Vector Problem::point() const {
-  Vector x(static_cast<Eigen::Index>(bindings_.size()));
-  for (std::size_t i = 0; i < bindings_.size(); ++i)
-    x[static_cast<Eigen::Index>(i)] = bindings_[i].value;
+  Vector x(static_cast<Eigen::Index>(dimension()));
+  Eigen::Index k = 0;
+  for (const Binding& b : bindings_) {
+    for (double v : b.values) x[k++] = v;
+  }
   return x;
+}
+
+std::string value_text(const Shape& shape, std::span<const double> values) {
+  if (shape.rank == 0) return num(values[0]);
+  const auto row = [&](Index r) {
+    std::string s = "[";
+    for (Index c = 0; c < shape.cols; ++c) {
+      s += (c > 0 ? ", " : "") + num(values[std::size_t{r} * shape.cols + c]);
+    }
+    return s + "]";
+  };
+  if (shape.rank == 1) return row(0);
+  std::string s = "[";
+  for (Index r = 0; r < shape.rows; ++r) s += (r > 0 ? ", " : "") + row(r);
+  return s + "]";
 }
 
 std::string Problem::point_text() const {
   std::string s;
   for (const Binding& b : bindings_) {
     if (!s.empty()) s += ", ";
-    s += fmt::format("{} = {}", b.name, num(b.value));
+    s += fmt::format("{} = {}", b.name, value_text(b.shape, b.values));
   }
   return s;
 }
 
-std::vector<Var> Problem::evaluate_all(std::span<const Var> vars) const {
-  std::vector<Var> bound;
+std::vector<Value> Problem::evaluate_all(std::span<const Value> vars) const {
+  std::vector<Value> bound;
   bound.reserve(index_.size());
-  for (std::size_t i : index_) bound.push_back(vars[i]);
+  for (std::size_t k : index_) {
+    if (k < bindings_.size()) {
+      bound.push_back(vars[k]);
+    } else {
+      const DataBinding& d = data_->bindings[k - bindings_.size()];
+      bound.emplace_back(borrow(d.values.data(), d.shape));
+    }
+  }
   return cli::evaluate_all(program_, bound);
 }
 
-Var Problem::evaluate(std::span<const Var> vars) const {
+Value Problem::evaluate(std::span<const Value> vars) const {
   return evaluate_all(vars).back();
+}
+
+Value slice_of(const Tensor& x, std::size_t offset, const Shape& shape) {
+  const auto o = static_cast<Index>(offset);
+  if (shape.is_scalar()) return Value(x[o]);
+  const Tensor part = slice_rows(x, o, o + static_cast<Index>(shape.size()));
+  return Value(shape.rank == 1 ? part : reshape(part, shape));
+}
+
+std::vector<Value> Problem::split(const Tensor& x) const {
+  std::vector<Value> vars;
+  vars.reserve(bindings_.size());
+  for (std::size_t i = 0; i < bindings_.size(); ++i) {
+    vars.push_back(slice_of(x, offsets_[i], bindings_[i].shape));
+  }
+  return vars;
+}
+
+std::vector<Value> Problem::constants() const {
+  std::vector<Value> vars;
+  for (const Binding& b : bindings_) {
+    if (b.shape.is_scalar()) {
+      vars.emplace_back(Var(b.scalar()));
+    } else {
+      vars.emplace_back(constant(b.values.data(), b.shape));
+    }
+  }
+  return vars;
 }
 
 Recording Problem::record() const {
   Recording r;
-  for (const Binding& b : bindings_) r.leaves.push_back(variable(b.value, b.name));
+  for (const Binding& b : bindings_) {
+    if (b.shape.is_scalar()) {
+      r.leaves.emplace_back(variable(b.scalar(), b.name));
+    } else {
+      r.leaves.emplace_back(variable(b.values.data(), b.shape, b.name));
+    }
+  }
   r.values = evaluate_all(r.leaves);
   return r;
 }
 
 ScalarFunction Problem::function() const {
-  return [p = *this](const Tensor& x) {
-    std::vector<Var> vars;
-    vars.reserve(x.size());
-    for (std::size_t i = 0; i < x.size(); ++i) vars.push_back(x[i]);
-    return p.evaluate(vars);
-  };
+  return [p = *this](const Tensor& x) { return p.evaluate(p.split(x)).scalar(); };
+}
+
+double Problem::value_at(const Vector& x) const {
+  Tape tape;
+  Tape::Scope scope(tape);
+  NoGrad no_grad;
+  const Tensor t = constant(x);
+  return evaluate(split(t)).scalar().value();
 }
 
 std::vector<double> Problem::backward_checked(const Recording& r) const {
@@ -194,7 +338,7 @@ std::vector<double> Problem::backward_checked(const Recording& r) const {
           "the expression is {} and depends on no variable; it becomes non-finite at {}",
           num(L.value()), locate(program_, *first)));
     }
-    return std::vector<double>(r.leaves.size(), 0.0);
+    return std::vector<double>(dimension(), 0.0);
   }
   try {
     xi::backward(L, /*check_finite=*/true);
@@ -204,9 +348,42 @@ std::vector<double> Problem::backward_checked(const Recording& r) const {
         fmt::format("{}\nin the expression: {}", e.what(), locate(program_, *first)));
   }
   std::vector<double> gradient;
-  gradient.reserve(r.leaves.size());
-  for (const Var& leaf : r.leaves) gradient.push_back(leaf.adjoint());
+  gradient.reserve(dimension());
+  for (const Value& leaf : r.leaves) {
+    if (leaf.is_scalar()) {
+      gradient.push_back(leaf.scalar().adjoint());
+    } else {
+      const Matrix g = leaf.tensor().adjoint();
+      gradient.insert(gradient.end(), g.data(), g.data() + g.size());
+    }
+  }
   return gradient;
+}
+
+Json variables_json(const std::vector<Binding>& bindings, std::span<const double> flat) {
+  Json j = Json::object();
+  std::size_t o = 0;
+  for (const Binding& b : bindings) {
+    const std::size_t n = b.shape.size();
+    const auto at = [&](std::size_t k) { return tidy(flat[o + k]); };
+    if (b.shape.rank == 0) {
+      j[b.name] = at(0);
+    } else if (b.shape.rank == 1) {
+      Json a = Json::array();
+      for (std::size_t k = 0; k < n; ++k) a.push_back(at(k));
+      j[b.name] = a;
+    } else {
+      Json rows = Json::array();
+      for (std::size_t r = 0; r < b.shape.rows; ++r) {
+        Json row = Json::array();
+        for (std::size_t c = 0; c < b.shape.cols; ++c) row.push_back(at(r * b.shape.cols + c));
+        rows.push_back(row);
+      }
+      j[b.name] = rows;
+    }
+    o += n;
+  }
+  return j;
 }
 
 std::string locate(const Program& program, std::uint32_t i) {

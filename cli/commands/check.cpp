@@ -1,5 +1,6 @@
 // xigrad check EXPR --at ... --grad NAME=EXPR ...: hand-derived gradient components beside the
-// engine's and central finite differences; exits 1 when one disagrees.
+// engine's and central finite differences; exits 1 when one disagrees. A vector variable's hand
+// gradient is a vector expression of its shape.
 
 #include <memory>
 
@@ -18,10 +19,16 @@
 namespace xi::cli {
 namespace {
 
+struct HandItem {
+  std::string name;        // the variable
+  std::string expression;  // the hand-derived ∂L/∂name
+  Program program;         // parsed, for the data columns it uses
+};
+
 struct HandGradient {
   std::string name;       // the variable
   std::size_t index = 0;  // its place among the --at variables
-  Problem expression;     // the hand-derived ∂L/∂name, over the same variables
+  Problem expression;     // the hand-derived ∂L/∂name, over the same variables and data
 };
 
 class CheckCommand final : public Command {
@@ -31,7 +38,8 @@ class CheckCommand final : public Command {
         "check", "hand-derived gradient (--grad) vs the engine vs finite differences");
     args_.add_to(*cmd);
     cmd->add_option("--grad", grads_,
-                    "a hand-derived component ∂EXPR/∂NAME as an expression (repeatable)")
+                    "a hand-derived component ∂EXPR/∂NAME as an expression (repeatable); for a "
+                    "vector NAME, a vector expression")
         ->allow_extra_args(false)
         ->type_name("NAME=EXPR")
         ->required();
@@ -41,35 +49,44 @@ class CheckCommand final : public Command {
   }
 
   int run(const Io& io) override {
-    const Problem problem(args_);
-    const std::vector<std::string> names = problem.names();
-    const std::vector<HandGradient> hand = parse_hand(problem);
+    const std::vector<HandItem> items = parse_items();
+    std::vector<Program> programs;
+    for (const HandItem& h : items) programs.push_back(h.program);
+    const Problem problem(args_, io.err, programs);
+    const std::vector<HandGradient> hand = bind_hand(problem, items);
 
     // The engine's side: a recording with named leaves, checked for non-finite nodes.
     const Recording r = problem.record();
     problem.backward_checked(r);
 
-    // Check the components given with --grad; the other variables stay at their values.
-    Vector x(static_cast<Eigen::Index>(hand.size()));
-    Vector hand_values(x.size());
+    // Check the variables given with --grad (every component of each); the others stay at their
+    // values.
+    const Vector all = problem.point();
+    std::vector<double> x_values, hand_values;
+    std::vector<std::size_t> offsets;  // where each hand variable starts in x
     std::vector<std::string> checked;
-    for (std::size_t k = 0; k < hand.size(); ++k) {
-      x[static_cast<Eigen::Index>(k)] = problem.bindings()[hand[k].index].value;
-      hand_values[static_cast<Eigen::Index>(k)] = hand_value(hand[k], problem);
-      checked.push_back(hand[k].name);
+    const std::vector<std::string> components = problem.component_names();
+    for (const HandGradient& h : hand) {
+      offsets.push_back(x_values.size());
+      const std::size_t from = problem.offset(h.index), to = problem.offset(h.index + 1);
+      for (std::size_t k = from; k < to; ++k) {
+        x_values.push_back(all[static_cast<Eigen::Index>(k)]);
+        checked.push_back(components[k]);
+      }
+      const std::vector<double> v = hand_value(h, problem);
+      hand_values.insert(hand_values.end(), v.begin(), v.end());
     }
-    const std::vector<double> all = [&] {
-      std::vector<double> v;
-      for (const Binding& b : problem.bindings()) v.push_back(b.value);
-      return v;
-    }();
+    const Vector x = Eigen::Map<const Vector>(x_values.data(), Eigen::Index(x_values.size()));
+    const Vector hv =
+        Eigen::Map<const Vector>(hand_values.data(), Eigen::Index(hand_values.size()));
     const ScalarFunction f = [&](const Tensor& t) {
-      std::vector<Var> vars;
-      for (double v : all) vars.emplace_back(v);
-      for (std::size_t k = 0; k < hand.size(); ++k) vars[hand[k].index] = t[k];
-      return problem.evaluate(vars);
+      std::vector<Value> vars = problem.constants();
+      for (std::size_t k = 0; k < hand.size(); ++k) {
+        vars[hand[k].index] = slice_of(t, offsets[k], problem.bindings()[hand[k].index].shape);
+      }
+      return problem.evaluate(vars).scalar();
     };
-    const GradientReport report = check_gradient(f, x, hand_values, options_, checked);
+    const GradientReport report = check_gradient(f, x, hv, options_, checked);
 
     if (args_.json) {
       Json comps = Json::array();
@@ -113,9 +130,9 @@ class CheckCommand final : public Command {
   }
 
  private:
-  std::vector<HandGradient> parse_hand(const Problem& problem) const {
-    std::vector<HandGradient> out;
-    const auto names = problem.names();
+  // NAME=EXPR items, parsed (the variables are bound once the --at values are known).
+  std::vector<HandItem> parse_items() const {
+    std::vector<HandItem> out;
     for (const std::string& raw : grads_) {
       const std::string item = unprotect(raw);
       const auto eq = item.find('=');
@@ -126,17 +143,11 @@ class CheckCommand final : public Command {
       while (!name.empty() && name.back() == ' ') name.pop_back();
       while (!name.empty() && name.front() == ' ') name.erase(0, 1);
       check_variable_name(name, fmt::format("--grad {}", item));
-      std::size_t index = 0;
-      while (index < names.size() && names[index] != name) ++index;
-      if (index == names.size()) {
-        throw InputError(
-            fmt::format("--grad {}: '{}' is not one of the variables given with --at", item, name));
-      }
-      for (const HandGradient& h : out) {
+      for (const HandItem& h : out) {
         if (h.name == name) throw InputError(fmt::format("--grad: '{}' is given twice", name));
       }
       try {
-        out.push_back({name, index, Problem(item.substr(eq + 1), problem.bindings())});
+        out.push_back({name, item.substr(eq + 1), parse(item.substr(eq + 1))});
       } catch (const InputError& e) {
         throw InputError(fmt::format("--grad {}=...: {}", name, e.what()));
       }
@@ -144,19 +155,43 @@ class CheckCommand final : public Command {
     return out;
   }
 
-  // The hand-derived component as a number; a NaN or infinity is reported where it arises.
-  static double hand_value(const HandGradient& h, const Problem& problem) {
-    std::vector<Var> vars;
-    for (const Binding& b : problem.bindings()) vars.emplace_back(b.value);  // constants
-    const std::vector<Var> values = h.expression.evaluate_all(vars);
+  static std::vector<HandGradient> bind_hand(const Problem& problem,
+                                             const std::vector<HandItem>& items) {
+    std::vector<HandGradient> out;
+    const auto names = problem.names();
+    for (const HandItem& h : items) {
+      std::size_t index = 0;
+      while (index < names.size() && names[index] != h.name) ++index;
+      if (index == names.size()) {
+        throw InputError(
+            fmt::format("--grad {}={}: '{}' is not one of the variables given with --at", h.name,
+                        h.expression, h.name));
+      }
+      try {
+        out.push_back({h.name, index,
+                       Problem(h.expression, problem.bindings(), problem.data(),
+                               problem.bindings()[index].shape)});
+      } catch (const InputError& e) {
+        throw InputError(fmt::format("--grad {}=...: {}", h.name, e.what()));
+      }
+    }
+    return out;
+  }
+
+  // The hand-derived components as numbers; a NaN or infinity is reported where it arises.
+  static std::vector<double> hand_value(const HandGradient& h, const Problem& problem) {
+    const std::vector<Value> values = h.expression.evaluate_all(problem.constants());
     if (const auto bad = first_non_finite(values)) {
+      const Value& v = values.back();
       throw NonFiniteError(
           fmt::format("the hand-derived ∂L/∂{} is {} at {}; it becomes "
                       "non-finite at {}",
-                      h.name, num(values.back().value()), problem.point_text(),
-                      locate(h.expression.program(), *bad)));
+                      h.name, v.is_scalar() ? num(v.scalar().value()) : std::string("not finite"),
+                      problem.point_text(), locate(h.expression.program(), *bad)));
     }
-    return values.back().value();
+    std::vector<double> out;
+    for (std::size_t i = 0; i < values.back().size(); ++i) out.push_back(values.back().element(i));
+    return out;
   }
 
   ExpressionArgs args_;

@@ -2,6 +2,7 @@
 // sweep one chain-rule step at a time; --dot: Graphviz; --json).
 
 #include <charconv>
+#include <cmath>
 #include <map>
 #include <memory>
 
@@ -29,6 +30,10 @@ std::string node_name(const NodeRow& n) {
 
 std::string partial_text(const NodeRow& n, const PartialRow& p) {
   const std::string lhs = fmt::format("∂{}/∂{}", node_name(n), p.input);
+  // A tensor node's rule is a vector–Jacobian product with no single number (its value is NaN).
+  if (std::isnan(p.value) && !p.formula.empty()) {
+    return fmt::format("{} = {} (vector–Jacobian rule)", lhs, p.formula);
+  }
   if (p.formula.empty() || is_number(p.formula)) return fmt::format("{} = {}", lhs, num(p.value));
   return fmt::format("{} = {} = {}", lhs, p.formula, num(p.value));
 }
@@ -54,8 +59,13 @@ std::string table_text(const Explanation& e, const Problem& problem) {
 }
 
 std::string steps_text(const Explanation& e) {
-  if (e.steps.empty()) {
+  if (e.steps.empty() && e.nodes.empty()) {
     return "L is a leaf itself: the reverse sweep has no chain-rule steps\n";
+  }
+  if (e.steps.empty()) {
+    return "the reverse sweep goes through tensor nodes only: their steps are vector–Jacobian "
+           "products, not single numbers; the ξ table (explain without --steps) shows each "
+           "node's rule and adjoint\n";
   }
   std::map<std::string, int> total;
   for (const SweepStep& s : e.steps) ++total[s.to];
@@ -144,7 +154,7 @@ class ExplainCommand final : public Command {
   }
 
   int run(const Io& io) override {
-    const Problem problem(args_);
+    const Problem problem(args_, io.err);
     const Recording r = problem.record();
     if (r.result().is_constant()) {
       throw InputError(fmt::format(

@@ -21,25 +21,24 @@ class GradCommand final : public Command {
   }
 
   int run(const Io& io) override {
-    const Problem problem(args_);
+    const Problem problem(args_, io.err);
     const Recording r = problem.record();
     const std::vector<double> gradient = problem.backward_checked(r);
     const double value = r.result().value();
-    const auto& bindings = problem.bindings();
 
     if (args_.json) {
-      Json g = Json::object();
-      for (std::size_t i = 0; i < bindings.size(); ++i) g[bindings[i].name] = tidy(gradient[i]);
       Json j = Json::object();
       j["value"] = tidy(value);
-      j["gradient"] = g;
+      j["gradient"] = variables_json(problem.bindings(), gradient);
       io.out << dump(j);
       return kExitOk;
     }
     io.out << fmt::format("value  {}\n\n", num(value));
     TextTable t({"variable", "value", "∂/∂variable"});
-    for (std::size_t i = 0; i < bindings.size(); ++i) {
-      t.add({bindings[i].name, num(bindings[i].value), num(gradient[i])});
+    const std::vector<std::string> names = problem.component_names();
+    const Vector x = problem.point();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      t.add({names[i], num(x[static_cast<Eigen::Index>(i)]), num(gradient[i])});
     }
     io.out << t.str();
     return kExitOk;

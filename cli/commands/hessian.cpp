@@ -53,7 +53,7 @@ class HessianCommand final : public Command {
   }
 
   int run(const Io& io) override {
-    const Problem problem(args_);
+    const Problem problem(args_, io.err);
     if (problem.bindings().empty()) {
       throw InputError("hessian needs at least one variable: give it with --at NAME=VALUE");
     }
@@ -62,12 +62,13 @@ class HessianCommand final : public Command {
     const double value = r.result().value();
     const Matrix H = hessian(problem.function(), problem.point());
     const auto n = H.rows();
+    const std::vector<std::string> names = problem.component_names();
     for (Eigen::Index i = 0; i < n; ++i) {
       for (Eigen::Index j = 0; j < n; ++j) {
         if (!std::isfinite(H(i, j))) {
-          throw NonFiniteError(fmt::format("the second derivative ∂²L/∂{}∂{} is {} at {}",
-                                           problem.bindings()[i].name, problem.bindings()[j].name,
-                                           num(H(i, j)), problem.point_text()));
+          throw NonFiniteError(fmt::format(
+              "the second derivative ∂²L/∂{}∂{} is {} at {}", names[static_cast<std::size_t>(i)],
+              names[static_cast<std::size_t>(j)], num(H(i, j)), problem.point_text()));
         }
       }
     }
@@ -79,14 +80,12 @@ class HessianCommand final : public Command {
     double gmax = 0;
     for (double g : gradient) gmax = std::max(gmax, std::abs(g));
     const bool stationary = gmax <= tol_;
-    const auto names = problem.names();
+    const Vector x = problem.point();
 
     if (args_.json) {
       Json j = Json::object();
       j["value"] = tidy(value);
-      Json g = Json::object();
-      for (std::size_t i = 0; i < names.size(); ++i) g[names[i]] = tidy(gradient[i]);
-      j["gradient"] = g;
+      j["gradient"] = variables_json(problem.bindings(), gradient);
       j["variables"] = names;
       Json rows = Json::array();
       for (Eigen::Index i = 0; i < n; ++i) {
@@ -108,7 +107,7 @@ class HessianCommand final : public Command {
                                   problem.point_text(), num(value));
     TextTable g({"variable", "value", "∂f/∂variable"});
     for (std::size_t i = 0; i < names.size(); ++i) {
-      g.add({names[i], num(problem.bindings()[i].value), num(gradient[i])});
+      g.add({names[i], num(x[static_cast<Eigen::Index>(i)]), num(gradient[i])});
     }
     out += g.str() + "\n";
     std::vector<std::string> header{"hessian"};

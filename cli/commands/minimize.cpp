@@ -64,10 +64,8 @@ std::string point_of(const std::vector<std::string>& names, const Vector& x) {
   return s;
 }
 
-Json object_of(const std::vector<std::string>& names, const Vector& x) {
-  Json j = Json::object();
-  for (std::size_t i = 0; i < names.size(); ++i) j[names[i]] = x[static_cast<Eigen::Index>(i)];
-  return j;
+Json object_of(const std::vector<Binding>& bindings, const Vector& x) {
+  return variables_json(bindings, std::span<const double>(x.data(), std::size_t(x.size())));
 }
 
 // A number that may be non-finite, with the verdict beside it.
@@ -127,6 +125,7 @@ class MinimizeCommand final : public Command {
                "contour of EXPR with the path of every run",
                "FILE.svg");
     cmd->add_flag("--json", json_, "print one JSON object");
+    data_.add_to(*cmd);
     return cmd;
   }
 
@@ -139,9 +138,14 @@ class MinimizeCommand final : public Command {
     if (bindings.empty()) {
       throw InputError("minimize needs a starting point: give it with --from NAME=VALUE,...");
     }
+    std::vector<std::string> given_names;
+    for (const Binding& b : bindings) given_names.push_back(b.name);
+    const std::vector<const Program*> programs{&program};
+    std::shared_ptr<const BoundData> data = load_data(data_, programs, given_names, io.err);
     for (const VariableRef& ref : program.variables) {
       const bool given = std::any_of(bindings.begin(), bindings.end(),
-                                     [&](const Binding& b) { return b.name == ref.name; });
+                                     [&](const Binding& b) { return b.name == ref.name; }) ||
+                         (data && data->find(ref.name) != nullptr);
       if (!given) {
         throw ExprError(fmt::format("variable '{}' is missing from --from (give its starting "
                                     "value with --from {}=VALUE)",
@@ -150,8 +154,8 @@ class MinimizeCommand final : public Command {
       }
     }
     const optim::OptimizerSpec spec = optimizer_spec();
-    const Problem problem(expression, std::move(bindings));
-    const std::vector<std::string> names = problem.names();
+    const Problem problem(expression, std::move(bindings), std::move(data));
+    const std::vector<std::string> names = problem.component_names();
     check_hyper_parameters(spec, problem);
     const optim::MinimizeOptions options = minimize_options(names);
 
@@ -168,7 +172,7 @@ class MinimizeCommand final : public Command {
     if (!plot_.empty()) save_plot(problem, result);
 
     if (json_) {
-      io.out << dump(to_json(result, names));
+      io.out << dump(to_json(result, problem.bindings()));
     } else {
       io.out << text(problem, spec, result);
     }
@@ -263,7 +267,7 @@ class MinimizeCommand final : public Command {
   void save_plot(const Problem& problem, const optim::Result& result) const {
     std::vector<optim::Trace> traces;
     for (const optim::Run& run : result.runs) traces.push_back(run.trace);
-    const std::size_t n = problem.bindings().size();
+    const std::size_t n = problem.dimension();
     optim::PlotOptions po;
     po.title = fmt::format("{}: {}", result.optimizer, problem.program().source);
     if (n == 2) {
@@ -278,10 +282,7 @@ class MinimizeCommand final : public Command {
         }
         box = optim::bounding_box(fit.empty() ? traces : fit);
       }
-      auto f = [&problem](double x, double y) {
-        const std::vector<Var> vars{Var(x), Var(y)};
-        return problem.evaluate(vars).value();
-      };
+      auto f = [&problem](double x, double y) { return problem.value_at(Vector{{x, y}}); };
       optim::save_contour_plot(plot_, f, box, traces, po);
       return;
     }
@@ -296,7 +297,7 @@ class MinimizeCommand final : public Command {
   }
 
   // The per-run keys, appended to `j`.
-  static void add_run(Json& j, const optim::Run& run, const std::vector<std::string>& names) {
+  static void add_run(Json& j, const optim::Run& run, const std::vector<Binding>& names) {
     j["converged"] = run.converged;
     j["stop_reason"] = run.stop_reason;
     j["iterations"] = run.iterations;
@@ -305,7 +306,7 @@ class MinimizeCommand final : public Command {
     j["gradient_norm"] = run.gradient_norm;
   }
 
-  Json to_json(const optim::Result& result, const std::vector<std::string>& names) const {
+  Json to_json(const optim::Result& result, const std::vector<Binding>& names) const {
     Json j = Json::object();
     j["optimizer"] = result.optimizer;
     add_run(j, result, names);
@@ -340,7 +341,7 @@ class MinimizeCommand final : public Command {
 
   std::string text(const Problem& problem, const optim::OptimizerSpec& spec,
                    const optim::Result& result) const {
-    const std::vector<std::string> names = problem.names();
+    const std::vector<std::string> names = problem.component_names();
     std::string out = fmt::format("f = {}\nfrom {}\n\n", problem.program().source,
                                   point_of(names, result.runs.front().start));
     TextTable s({"optimizer", hyper_text(spec)});
@@ -397,6 +398,7 @@ class MinimizeCommand final : public Command {
 
   std::string expression_;
   std::vector<std::string> from_;
+  DataArgs data_;
   std::string optimizer_ = "gd";
   double lr_ = 0, momentum_ = 0, eps_ = 0, weight_decay_ = 0, noise_ = 0;
   bool nesterov_ = false;

@@ -7,32 +7,54 @@ namespace xi::cli {
 namespace {
 
 // Lambdas rather than &xi::exp: the engine's functions are overloaded for Var and Tensor.
-const std::array<Function, 16> kFunctions = {{
-    {"exp", 1, [](const Var& a) -> Var { return xi::exp(a); }, nullptr, ""},
-    {"log", 1, [](const Var& a) -> Var { return xi::log(a); }, nullptr, "natural logarithm"},
-    {"log1p", 1, [](const Var& a) -> Var { return xi::log1p(a); }, nullptr,
-     "log(1 + a), accurate near 0"},
-    {"expm1", 1, [](const Var& a) -> Var { return xi::expm1(a); }, nullptr,
-     "exp(a) - 1, accurate near 0"},
-    {"sqrt", 1, [](const Var& a) -> Var { return xi::sqrt(a); }, nullptr, ""},
-    {"abs", 1, [](const Var& a) -> Var { return xi::abs(a); }, nullptr, "subgradient 0 at 0"},
-    {"sin", 1, [](const Var& a) -> Var { return xi::sin(a); }, nullptr, ""},
-    {"cos", 1, [](const Var& a) -> Var { return xi::cos(a); }, nullptr, ""},
-    {"tan", 1, [](const Var& a) -> Var { return xi::tan(a); }, nullptr, ""},
-    {"tanh", 1, [](const Var& a) -> Var { return xi::tanh(a); }, nullptr, ""},
-    {"sigmoid", 1, [](const Var& a) -> Var { return xi::sigmoid(a); }, nullptr,
-     "1/(1 + exp(-a)), stable"},
-    {"softplus", 1, [](const Var& a) -> Var { return xi::softplus(a); }, nullptr,
-     "log(1 + exp(a)), stable"},
-    {"relu", 1, [](const Var& a) -> Var { return xi::relu(a); }, nullptr,
-     "max(a, 0); subgradient 0 at 0"},
-    {"pow", 2, nullptr, [](const Var& a, const Var& b) -> Var { return xi::pow(a, b); },
-     "pow(a, b) = a^b"},
-    {"min", 2, nullptr, [](const Var& a, const Var& b) -> Var { return xi::min(a, b); },
-     "at a tie each side gets 1/2"},
-    {"max", 2, nullptr, [](const Var& a, const Var& b) -> Var { return xi::max(a, b); },
-     "at a tie each side gets 1/2"},
+#define XIGRAD_UNARY(fn, note)                                                               \
+  Function {                                                                                 \
+#fn, 1, [](const Var& a) -> Var { return xi::fn(a); }, nullptr, note,                    \
+                                                        FunctionKind::elementwise,           \
+                                                        [](const Tensor& a)                  \
+                                                             -> Tensor { return xi::fn(a); } \
+  }
+#define XIGRAD_BINARY(fn, note)                                                                   \
+  Function {                                                                                      \
+#fn, 2, nullptr,                                                                              \
+        [](const Var& a, const Var& b)                                                            \
+             -> Var { return xi::fn(a, b); }, note, FunctionKind::elementwise, nullptr,           \
+                                           [](const Tensor& a,                                    \
+                                              const Tensor& b) -> Tensor { return xi::fn(a, b); } \
+  }
+#define XIGRAD_REDUCTION(fn, note)                                                               \
+  Function {                                                                                     \
+#fn, 1, [](const Var& a) -> Var { return a; }, nullptr, note, FunctionKind::reduction,       \
+                                                nullptr, nullptr,                                \
+                                                [](const Tensor& a) -> Var { return xi::fn(a); } \
+  }
+
+const std::array<Function, 19> kFunctions = {{
+    XIGRAD_UNARY(exp, ""),
+    XIGRAD_UNARY(log, "natural logarithm"),
+    XIGRAD_UNARY(log1p, "log(1 + a), accurate near 0"),
+    XIGRAD_UNARY(expm1, "exp(a) - 1, accurate near 0"),
+    XIGRAD_UNARY(sqrt, ""),
+    XIGRAD_UNARY(abs, "subgradient 0 at 0"),
+    XIGRAD_UNARY(sin, ""),
+    XIGRAD_UNARY(cos, ""),
+    XIGRAD_UNARY(tan, ""),
+    XIGRAD_UNARY(tanh, ""),
+    XIGRAD_UNARY(sigmoid, "1/(1 + exp(-a)), stable"),
+    XIGRAD_UNARY(softplus, "log(1 + exp(a)), stable"),
+    XIGRAD_UNARY(relu, "max(a, 0); subgradient 0 at 0"),
+    XIGRAD_BINARY(pow, "pow(a, b) = a^b"),
+    XIGRAD_BINARY(min, "at a tie each side gets 1/2"),
+    XIGRAD_BINARY(max, "at a tie each side gets 1/2"),
+    XIGRAD_REDUCTION(sum, "sum of the elements of a vector or matrix"),
+    XIGRAD_REDUCTION(mean, "mean of the elements of a vector or matrix"),
+    Function{"dot", 2, nullptr, nullptr, "Σ aᵢbᵢ of two vectors (or matrices) of the same shape",
+             FunctionKind::inner, nullptr, nullptr, nullptr,
+             [](const Tensor& a, const Tensor& b) -> Var { return xi::dot(a, b); }},
 }};
+#undef XIGRAD_UNARY
+#undef XIGRAD_BINARY
+#undef XIGRAD_REDUCTION
 
 const std::array<Constant, 2> kConstants = {{
     {"pi", std::numbers::pi},
@@ -64,7 +86,7 @@ const Constant* find_constant(std::string_view name) {
 
 std::string_view function_names() {
   return "exp, log, log1p, expm1, sqrt, abs, sin, cos, tan, tanh, sigmoid, softplus, relu, pow, "
-         "min, max";
+         "min, max, sum, mean, dot";
 }
 
 }  // namespace xi::cli

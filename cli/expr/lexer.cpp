@@ -100,6 +100,15 @@ class Lexer {
       case ',':
         kind = TokenKind::comma;
         break;
+      case '@':
+        kind = TokenKind::at;
+        break;
+      case '[':
+        kind = TokenKind::lbracket;
+        break;
+      case ']':
+        kind = TokenKind::rbracket;
+        break;
       default:
         break;
     }
@@ -117,7 +126,7 @@ class Lexer {
     if (c == '.') throw ExprError("expected a digit after '.'", src_, begin);
     if (b >= 0x21 && b < 0x7F) {
       throw ExprError(fmt::format("unexpected character '{}': expected a number, a name, an "
-                                  "operator (+ - * / ^), '(', ')' or ','",
+                                  "operator (+ - * / ^ @), '(', ')', '[', ']' or ','",
                                   c),
                       src_, begin);
     }

@@ -1,6 +1,7 @@
 #include "expr/parser.hpp"
 
 #include <bit>
+#include <cmath>
 #include <map>
 #include <tuple>
 
@@ -18,14 +19,17 @@ class Parser {
 
   Program run() {
     if (peek().kind == TokenKind::end)
-      fail(peek(), "empty expression: expected a number, a name or '('");
+      fail(peek(), "empty expression: expected a number, a name, '(' or '['");
     expression();
     if (peek().kind != TokenKind::end) {
       const Token& t = peek();
       if (t.kind == TokenKind::rparen) fail(t, "unmatched ')'");
-      if (t.kind == TokenKind::comma) fail(t, "',' outside the arguments of a function");
-      fail(t, fmt::format("expected an operator (+ - * / ^) or the end of the expression, found {}",
-                          describe(t)));
+      if (t.kind == TokenKind::comma)
+        fail(t, "',' outside the arguments of a function or the elements of a '[' literal");
+      if (t.kind == TokenKind::rbracket) fail(t, "unmatched ']'");
+      fail(t,
+           fmt::format("expected an operator (+ - * / ^ @) or the end of the expression, found {}",
+                       describe(t)));
     }
     return std::move(prog_);
   }
@@ -99,8 +103,11 @@ class Parser {
   std::uint32_t product() {
     const std::size_t begin = peek().offset;
     std::uint32_t lhs = power();
-    while (at(TokenKind::star) || at(TokenKind::slash)) {
-      const Code code = take().kind == TokenKind::star ? Code::mul : Code::div;
+    while (at(TokenKind::star) || at(TokenKind::slash) || at(TokenKind::at)) {
+      const TokenKind op = take().kind;
+      const Code code = op == TokenKind::star    ? Code::mul
+                        : op == TokenKind::slash ? Code::div
+                                                 : Code::matmul;
       const std::uint32_t rhs = signed_power();
       lhs = binary(code, lhs, rhs, begin);
     }
@@ -126,16 +133,120 @@ class Parser {
 
   std::uint32_t power() {
     const std::size_t begin = peek().offset;
-    const std::uint32_t base = primary();
+    const std::uint32_t base = postfix();
     if (!at(TokenKind::caret)) return base;
     Nest nest(*this, take());
     const std::uint32_t exponent = signed_power();
     return binary(Code::pow, base, exponent, begin);
   }
 
+  // primary ('[' INDEX ']')*: 0-based indexing with a whole number.
+  std::uint32_t postfix() {
+    const std::size_t begin = peek().offset;
+    std::uint32_t value = primary();
+    while (at(TokenKind::lbracket)) {
+      const Token& open = take();
+      const Token& t = peek();
+      // A whole number below 2^32 (checked before any cast: a cast out of range is undefined).
+      if (t.kind != TokenKind::number || !(t.number < 4294967296.0) ||
+          t.number != std::floor(t.number)) {
+        fail(t, fmt::format("expected an index (a whole number: 0 for the first element) after "
+                            "the '[' at column {}, found {}",
+                            column_of(prog_.source, open.offset), describe(t)));
+      }
+      take();
+      if (!at(TokenKind::rbracket)) {
+        fail(peek(), fmt::format("expected ']' to close the '[' at column {}, found {}",
+                                 column_of(prog_.source, open.offset), describe(peek())));
+      }
+      take();
+      Instr in;
+      in.code = Code::index;
+      in.a = value;
+      in.number = t.number;
+      value = emit(in, begin, end_of_prev());
+    }
+    return value;
+  }
+
+  // '[' e, ... ']' (a vector) or '[' '[' e, ... ']', ... ']' (a matrix, row by row).
+  std::uint32_t literal() {
+    const Token& open = take();
+    Nest nest(*this, open);
+    std::vector<std::uint32_t> elements;
+    std::uint32_t rows = 0;
+    if (at(TokenKind::lbracket)) {
+      std::size_t cols = 0;
+      for (;;) {
+        const Token& row_open = peek();
+        if (row_open.kind != TokenKind::lbracket) {
+          fail(row_open,
+               fmt::format("expected '[' to start row {} of the matrix opened at column "
+                           "{}, found {}",
+                           rows + 1, column_of(prog_.source, open.offset), describe(row_open)));
+        }
+        take();
+        if (at(TokenKind::lbracket)) {
+          fail(peek(),
+               "a literal nests at most two levels: [a, b] is a vector, [[a, b], [c, d]] "
+               "a matrix (row by row)");
+        }
+        const std::size_t before = elements.size();
+        list(row_open, elements);
+        const std::size_t n = elements.size() - before;
+        if (rows > 0 && n != cols) {
+          throw ExprError(fmt::format("row {} of the matrix has {} element{}, row 1 has {}: every "
+                                      "row needs the same number",
+                                      rows + 1, n, n == 1 ? "" : "s", cols),
+                          prog_.source, row_open.offset, end_of_prev() - row_open.offset);
+        }
+        cols = n;
+        ++rows;
+        if (at(TokenKind::comma)) {
+          take();
+          continue;
+        }
+        if (at(TokenKind::rbracket)) break;
+        fail(peek(), fmt::format("expected ',' or ']' after row {} of the matrix opened at column "
+                                 "{}, found {}",
+                                 rows, column_of(prog_.source, open.offset), describe(peek())));
+      }
+      take();
+    } else {
+      list(open, elements);
+    }
+    Instr in;
+    in.code = Code::literal;
+    in.a = static_cast<std::uint32_t>(prog_.elements.size());
+    in.b = static_cast<std::uint32_t>(elements.size());
+    in.rows = rows;
+    prog_.elements.insert(prog_.elements.end(), elements.begin(), elements.end());
+    return emit(in, open.offset, end_of_prev());
+  }
+
+  // The elements after `open` up to and including its ']'.
+  void list(const Token& open, std::vector<std::uint32_t>& out) {
+    if (at(TokenKind::rbracket)) {
+      fail(peek(), "empty '[]': a vector needs at least one element, as in [0, 0]");
+    }
+    for (;;) {
+      out.push_back(expression());
+      if (at(TokenKind::comma)) {
+        take();
+        continue;
+      }
+      if (at(TokenKind::rbracket)) break;
+      fail(peek(), fmt::format("expected ',' or ']' in the '[' opened at column {}, found {}",
+                               column_of(prog_.source, open.offset), describe(peek())));
+    }
+    take();
+  }
+
   std::uint32_t primary() {
     const Token& t = peek();
     switch (t.kind) {
+      case TokenKind::lbracket:
+        return literal();
       case TokenKind::number: {
         take();
         Instr in;
@@ -157,7 +268,7 @@ class Parser {
         return inner;
       }
       default:
-        fail(t, fmt::format("expected a number, a name or '(', found {}", describe(t)));
+        fail(t, fmt::format("expected a number, a name, '(' or '[', found {}", describe(t)));
     }
   }
 

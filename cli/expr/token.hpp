@@ -15,8 +15,11 @@ enum class TokenKind {
   star,
   slash,
   caret,
+  at,  // '@', matrix product
   lparen,
   rparen,
+  lbracket,
+  rbracket,
   comma,
   end
 };

@@ -1,5 +1,8 @@
-// libFuzzer target: any byte string either parses (and then evaluates and differentiates on the
-// tape without crashing) or is rejected with an ExprError whose column lies inside the input.
+// libFuzzer target: any byte string either parses (and then either fails the shape check with an
+// ExprError whose column lies inside the input, or evaluates and differentiates on the tape
+// without an exception) or is rejected with an ExprError whose column lies inside the input.
+// Names starting with an upper-case letter are vectors of 3 elements and M is a (3, 3) matrix, so
+// literals, broadcasting, @, indexing and the reductions are fuzzed too.
 
 #include <cstddef>
 #include <cstdint>
@@ -8,11 +11,21 @@
 #include <vector>
 
 #include <xigrad/autodiff/grad.hpp>
+#include <xigrad/autodiff/tensor.hpp>
 #include <xigrad/autodiff/var.hpp>
 
 #include "expr/evaluate.hpp"
 #include "expr/expr_error.hpp"
 #include "expr/parser.hpp"
+#include "expr/shapes.hpp"
+
+namespace {
+
+bool column_inside(const xi::cli::ExprError& e, const std::string& source) {
+  return e.offset() <= source.size() && e.column() >= 1 && e.column() <= source.size() + 1;
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string source(reinterpret_cast<const char*>(data), size);
@@ -20,17 +33,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     program = xi::cli::parse(source);
   } catch (const xi::cli::ExprError& e) {
-    if (e.offset() > source.size() || e.column() < 1 || e.column() > source.size() + 1)
-      std::abort();
+    if (!column_inside(e, source)) std::abort();
+    return 0;
+  }
+  std::vector<xi::Shape> shapes;
+  for (const xi::cli::VariableRef& v : program.variables) {
+    shapes.push_back(v.name == "M"                            ? xi::Shape::matrix(3, 3)
+                     : (v.name[0] >= 'A' && v.name[0] <= 'Z') ? xi::Shape::vector(3)
+                                                              : xi::Shape::scalar());
+  }
+  try {
+    xi::cli::infer_shapes(program, shapes);
+  } catch (const xi::cli::ExprError& e) {
+    if (!column_inside(e, source)) std::abort();
     return 0;
   }
   xi::Tape tape;
   xi::Tape::Scope scope(tape);
-  std::vector<xi::Var> vars;
+  std::vector<xi::cli::Value> vars;
   for (std::size_t i = 0; i < program.variables.size(); ++i) {
-    vars.push_back(xi::variable(0.25 + 0.5 * static_cast<double>(i)));
+    const double v = 0.25 + 0.5 * static_cast<double>(i);
+    if (shapes[i].is_scalar()) {
+      vars.emplace_back(xi::variable(v));
+    } else {
+      const std::vector<double> values(shapes[i].size(), v);
+      vars.emplace_back(xi::variable(values.data(), shapes[i]));
+    }
   }
-  const xi::Var L = xi::cli::evaluate(program, vars);
+  // The shapes were checked: the engine must not throw (an uncaught exception aborts).
+  const xi::cli::Value result = xi::cli::evaluate(program, vars);
+  const xi::Var L = result.is_scalar() ? result.scalar() : xi::sum(result.tensor());
   if (!L.is_constant()) xi::backward(L);
   return 0;
 }

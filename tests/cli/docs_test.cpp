@@ -72,8 +72,11 @@ struct Outcome {
   std::vector<std::string> lines;
 };
 
+// Commands run from the top of the source tree, as a reader of the docs would from a clone (so
+// `--data ../shared/data/Heart.csv` finds the lecture's data); the docs tested here write no file.
 Outcome run(const std::string& args) {
-  const std::string cmd = std::string("'") + XIGRAD_CLI_BINARY + "'" + args + " 2>&1";
+  const std::string cmd =
+      std::string("cd '") + XIGRAD_SOURCE_DIR + "' && '" + XIGRAD_CLI_BINARY + "'" + args + " 2>&1";
   Outcome r;
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return r;

@@ -17,6 +17,7 @@
 #include "expr/evaluate.hpp"
 #include "expr/expr_error.hpp"
 #include "expr/parser.hpp"
+#include "expr/shapes.hpp"
 
 namespace xi::cli {
 namespace {
@@ -39,13 +40,36 @@ void exercise(const std::string& s, Tally& tally) {
     ++tally.rejected;
     return;
   }
+  // Names starting with an upper-case letter are vectors (3), M a matrix (3, 3): the shape check
+  // either rejects the expression with a column inside it or the evaluation cannot fail.
+  std::vector<Shape> shapes;
+  for (const VariableRef& v : p.variables) {
+    shapes.push_back(v.name == "M"                            ? Shape::matrix(3, 3)
+                     : (v.name[0] >= 'A' && v.name[0] <= 'Z') ? Shape::vector(3)
+                                                              : Shape::scalar());
+  }
+  try {
+    infer_shapes(p, shapes);
+  } catch (const ExprError& e) {
+    ASSERT_GE(e.column(), 1u) << s;
+    ASSERT_LE(e.offset(), s.size()) << s;
+    ++tally.rejected;
+    return;
+  }
   Tape tape;
   Tape::Scope scope(tape);
-  std::vector<Var> vars;
+  std::vector<Value> vars;
   for (std::size_t i = 0; i < p.variables.size(); ++i) {
-    vars.push_back(variable(0.3 + 0.7 * static_cast<double>(i)));
+    const double v = 0.3 + 0.7 * static_cast<double>(i);
+    if (shapes[i].is_scalar()) {
+      vars.emplace_back(variable(v));
+    } else {
+      const std::vector<double> values(shapes[i].size(), v);
+      vars.emplace_back(variable(values.data(), shapes[i]));
+    }
   }
-  const Var L = evaluate(p, vars);
+  const Value result = evaluate(p, vars);
+  const Var L = result.is_scalar() ? result.scalar() : sum(result.tensor());
   if (!L.is_constant()) backward(L);
   ++tally.accepted;
 }
@@ -66,12 +90,14 @@ TEST(Fuzz, RandomBytes) {
 
 TEST(Fuzz, RandomTokenSequences) {
   const std::vector<std::string> tokens = {
-      "x",     "y",   "w",   "1",    "0",   "2.5",  "1e-3",     "1e",
-      ".",     "pi",  "e",   "+",    "-",   "*",    "/",        "^",
-      "(",     ")",   ",",   " ",    "exp", "log",  "log1p",    "expm1",
-      "sqrt",  "abs", "sin", "cos",  "tan", "tanh", "sigmoid",  "softplus",
-      "relu",  "pow", "min", "max",  "foo", "#",    "\xC2\xB7", "\xE2\x88\x92",
-      "1e999", "((",  "))",  "-x^2", "2^-1"};
+      "x",           "y",        "w",   "1",    "0",    "2.5",  "1e-3",     "1e",
+      ".",           "pi",       "e",   "+",    "-",    "*",    "/",        "^",
+      "(",           ")",        ",",   " ",    "exp",  "log",  "log1p",    "expm1",
+      "sqrt",        "abs",      "sin", "cos",  "tan",  "tanh", "sigmoid",  "softplus",
+      "relu",        "pow",      "min", "max",  "foo",  "#",    "\xC2\xB7", "\xE2\x88\x92",
+      "1e999",       "((",       "))",  "-x^2", "2^-1", "[",    "]",        "@",
+      "W",           "X",        "M",   "sum",  "dot",  "mean", "[0]",      "[2]",
+      "[[1, 2, 3]]", "[1, 2, 3]"};
   std::mt19937_64 rng(67890);
   std::uniform_int_distribution<std::size_t> len(0, 24), pick(0, tokens.size() - 1);
   Tally tally;

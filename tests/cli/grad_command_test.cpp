@@ -78,7 +78,7 @@ TEST(GradCommand, ParseErrorShowsCaretAndExits2) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err,
-            "xigrad: error: at column 5: expected a number, a name or '(', found '*'\n"
+            "xigrad: error: at column 5: expected a number, a name, '(' or '[', found '*'\n"
             "  x + * 2\n"
             "      ^\n");
 }

@@ -21,9 +21,9 @@ double eval(const std::string& source) {
   const std::vector<std::string> names{"x", "y", "z"};
   const auto index = resolve(p, names);
   const std::vector<double> values{2.0, 3.0, 5.0};
-  std::vector<Var> vars;
-  for (std::size_t i : index) vars.emplace_back(values[i]);
-  return evaluate(p, vars).value();
+  std::vector<Value> vars;
+  for (std::size_t i : index) vars.emplace_back(Var(values[i]));
+  return evaluate(p, vars).scalar().value();
 }
 
 // The shape of the parse, as a fully parenthesised string.

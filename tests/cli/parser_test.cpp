@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <xigrad/autodiff/var.hpp>
 
@@ -60,12 +61,29 @@ std::string shape(const std::string& source) {
         s.push_back(std::string(in.function->name) + "(" + s[in.a] +
                     (in.function->arity == 2 ? "," + s[in.b] : "") + ")");
         break;
+      case Code::matmul:
+        s.push_back("(" + s[in.a] + "@" + s[in.b] + ")");
+        break;
+      case Code::index:
+        s.push_back(s[in.a] + "[" + fmt::format("{}", in.number) + "]");
+        break;
+      case Code::literal: {
+        std::string items;
+        for (std::uint32_t k = in.a; k < in.a + in.b; ++k) {
+          items += (items.empty() ? "" : ",") + s[p.elements[k]];
+        }
+        s.push_back("[" + items + "]");
+        break;
+      }
     }
   }
   return s.back();
 }
 
 TEST(Parser, Precedence) {
+  EXPECT_EQ(shape("x+X@W*z"), "(x+((X@W)*z))");
+  EXPECT_EQ(shape("-W[1]^2"), "(-(W[1]^2))");
+  EXPECT_EQ(shape("[x, y+z]"), "[x,(y+z)]");
   EXPECT_EQ(shape("x+y*z"), "(x+(y*z))");
   EXPECT_EQ(shape("x*y+z"), "((x*y)+z)");
   EXPECT_EQ(shape("x-y-z"), "((x-y)-z)");

@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include <xigrad/autodiff/printable.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -42,16 +44,12 @@ CLI::Validator validator(Check check, std::string description) {
 }  // namespace
 
 std::string shown(std::string_view text, std::size_t max_bytes) {
-  std::string out;
   std::size_t end = text.size();
   if (end > max_bytes) {
     end = max_bytes;
     while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
   }
-  for (std::size_t i = 0; i < end; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    out += c < 0x20 || c == 0x7F ? '?' : text[i];
-  }
+  std::string out = xi::printable(text.substr(0, end));
   if (end < text.size()) out += fmt::format("… ({} bytes)", text.size());
   return out;
 }

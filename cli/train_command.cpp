@@ -34,12 +34,13 @@ using models::Dataset;
 
 constexpr const char* kDefaultPlot = "xigrad-train.svg";
 
-// The ranges of train's options (docs/models.md).
-constexpr CountRange kEpochRange{1, 10'000'000};
-constexpr CountRange kBatchRange{0, 100'000'000};
-constexpr CountRange kPatienceRange{0, 10'000'000};
-constexpr CountRange kLayerSizeRange{1, 10'000};
-constexpr std::size_t kMaxHiddenLayers = 16;
+// The ranges of train's options (docs/models.md): the models library's limits, which the
+// checkpoint reader applies too, so that a saved run always resumes.
+constexpr CountRange kEpochRange{1, models::limits::max_epochs};
+constexpr CountRange kBatchRange{0, models::limits::max_batch_size};
+constexpr CountRange kPatienceRange{0, models::limits::max_epochs};
+constexpr CountRange kLayerSizeRange{1, models::limits::max_layer_size};
+constexpr std::size_t kMaxHiddenLayers = models::limits::max_hidden_layers;
 constexpr RealRange kFractionRange{0.0, 1.0, false, true};
 
 /// A number that reads back to the same double ("0.1", "1e-05").

@@ -68,6 +68,9 @@ class OutputPathTest : public ::testing::Test {
 // ---------------------------------------------------------------- counts and seeds (row 2)
 
 TEST(Options, CountsOutOfRangeExit2NamingTheOptionAndTheRange) {
+  std::string layers = "1";
+  for (int i = 0; i < 100; ++i) layers += ",1";
+  const char* kHundredAndOneLayers = layers.c_str();
   struct Case {
     std::vector<std::string> args;
     std::string message;
@@ -87,19 +90,21 @@ TEST(Options, CountsOutOfRangeExit2NamingTheOptionAndTheRange) {
        "--seed: 18446744073709551616 is not in the range 0 to 18446744073709551615"},
       {{"minimize", "x^2", "--from", "x=1", "--restarts", "10001"},
        "--restarts: 10001 is not in the range 0 to 10000"},
-      {{"train", "--epochs", "-1"}, "--epochs: -1 is not in the range 1 to 10000000"},
-      {{"train", "--epochs", "0"}, "--epochs: 0 is not in the range 1 to 10000000"},
-      {{"train", "--batch", "-32"}, "--batch: -32 is not in the range 0 to 100000000"},
-      {{"train", "--patience", "-1"}, "--patience: -1 is not in the range 0 to 10000000"},
+      {{"train", "--epochs", "-1"}, "--epochs: -1 is not in the range 1 to 100000000"},
+      {{"train", "--epochs", "0"}, "--epochs: 0 is not in the range 1 to 100000000"},
+      {{"train", "--batch", "-32"}, "--batch: -32 is not in the range 0 to 1000000000"},
+      {{"train", "--patience", "-1"}, "--patience: -1 is not in the range 0 to 100000000"},
       {{"train", "--seed", "-1"}, "--seed: -1 is not in the range 0 to 18446744073709551615"},
       {{"train", "--model", "mlp", "--hidden", "16,0"},
-       "--hidden: 0 is not in the range 1 to 10000"},
+       "--hidden: 0 is not in the range 1 to 1000000"},
       {{"train", "--model", "mlp", "--hidden", "4000000000"},
-       "--hidden: 4000000000 is not in the range 1 to 10000"},
+       "--hidden: 4000000000 is not in the range 1 to 1000000"},
       {{"train", "--model", "mlp", "--hidden", "8,x"},
-       "--hidden: 'x' is not a whole number (the range is 1 to 10000)"},
-      {{"train", "--model", "mlp", "--hidden", "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1"},
-       "--hidden: '1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1' has more than 16 items"},
+       "--hidden: 'x' is not a whole number (the range is 1 to 1000000)"},
+      {{"train", "--model", "mlp", "--hidden", kHundredAndOneLayers},
+       "--hidden: '" + std::string(kHundredAndOneLayers).substr(0, 60) +
+           "… (201 bytes)' has more "
+           "than 100 items"},
   };
   for (const Case& c : cases) {
     const Result r = run_app(c.args);

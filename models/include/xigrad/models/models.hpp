@@ -5,6 +5,7 @@
 #include <xigrad/models/checkpoint.hpp>
 #include <xigrad/models/csv.hpp>
 #include <xigrad/models/dataset.hpp>
+#include <xigrad/models/limits.hpp>
 #include <xigrad/models/losses.hpp>
 #include <xigrad/models/metrics.hpp>
 #include <xigrad/models/model.hpp>

@@ -1,5 +1,5 @@
-// Every command shown in docs/tutorial.md and docs/cli.md is run against the built binary and
-// its output compared with the output shown under it, so the docs cannot drift.
+// Every command shown in docs/tutorial.md, docs/cli.md and docs/reliability.md is run against the
+// built binary and its output compared with the output shown under it, so the docs cannot drift.
 //
 // In a ```console block, a line "$ xigrad ARGS" is run as a shell would (stdout and stderr
 // together), and the lines up to the next "$ " line or the end of the block are its expected
@@ -149,6 +149,10 @@ TEST(Docs, TutorialCommandsProduceTheOutputShown) {
 
 TEST(Docs, CliReferenceCommandsProduceTheOutputShown) {
   check_doc("cli.md", 5);
+}
+
+TEST(Docs, ReliabilityCommandsProduceTheOutputShown) {
+  check_doc("reliability.md", 5);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -45,6 +46,73 @@ TEST(Tape, VarFromAClearedTapeIsATapeError) {
   tape.clear();
   EXPECT_THROW((void)xi::exp(t_old), TapeError);
   EXPECT_THROW((void)t_old[0], TapeError);
+}
+
+// Every accessor that reads a tensor's values (they live in the tape's arena) checks the
+// recording first, as Var does; the check compares generations and reads nothing through the
+// handle, so it is safe after the tape is destroyed.
+void expect_every_reader_throws(const Tensor& t) {
+  EXPECT_THROW((void)t.values(), TapeError);
+  EXPECT_THROW((void)t.matrix(), TapeError);
+  EXPECT_THROW((void)t.data(), TapeError);
+  EXPECT_THROW((void)t[0], TapeError);
+  if (t.size() == 1) {
+    EXPECT_THROW((void)t.item(), TapeError);
+  }
+  EXPECT_THROW((void)t.adjoint(), TapeError);
+  EXPECT_THROW((void)xi::detach(t), TapeError);
+}
+
+TEST(Tape, TensorValuesAfterClearAreATapeError) {
+  Tape tape;
+  Tape::Scope scope(tape);
+  const Tensor x = xi::variable(Vector{{7.0}});
+  const Tensor c = xi::constant(Vector{{8.0}});
+  const Tensor y = xi::exp(x);
+  EXPECT_EQ(x.values()(0, 0), 7.0);
+  EXPECT_EQ(c.values()(0, 0), 8.0);
+  EXPECT_EQ(y.values()(0, 0), std::exp(7.0));
+  tape.clear();
+  // The next recording reuses the arena: reading the old handles would return its data.
+  const Tensor next = xi::variable(Vector{{-1.0}});
+  EXPECT_EQ(next.values()(0, 0), -1.0);
+  expect_every_reader_throws(x);
+  expect_every_reader_throws(c);
+  expect_every_reader_throws(y);
+  try {
+    (void)y.values();
+    FAIL() << "no TapeError";
+  } catch (const TapeError& e) {
+    EXPECT_NE(std::string(e.what()).find("the tape was cleared since it was computed"),
+              std::string::npos)
+        << e.what();
+  }
+  // Borrowed data belongs to the caller and stays readable.
+  const Vector data{{1.0, 2.0}};
+  const Tensor b = xi::borrow(data);
+  tape.clear();
+  EXPECT_EQ(b.values()(0, 1), 2.0);
+  EXPECT_EQ(b[1].value(), 2.0);
+}
+
+TEST(Tape, TensorValuesAfterTheTapeIsDestroyedAreATapeError) {
+  Tensor x, y, p_var;
+  xi::Parameter p(Vector{{3.0, 4.0}}, "p");
+  {
+    Tape tape;
+    Tape::Scope scope(tape);
+    x = xi::variable(Vector{{1.0, 2.0}});
+    y = xi::exp(x) + p.var();
+    p_var = p.var();
+    xi::backward(xi::sum(y));
+    EXPECT_EQ(y.adjoint()(0, 1), 1.0);
+  }  // the tape, its arena and its adjoints are freed here
+  expect_every_reader_throws(x);
+  expect_every_reader_throws(y);
+  expect_every_reader_throws(p_var);
+  // The parameter itself outlives every tape.
+  EXPECT_EQ(p.value()(0, 1), 4.0);
+  EXPECT_EQ(p.grad()(0, 1), 1.0);
 }
 
 TEST(Tape, VarFromAnotherThreadsTapeIsATapeError) {

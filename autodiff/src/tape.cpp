@@ -106,8 +106,10 @@ TensorNode& Tape::push_tensor(const TensorOp& op, Shape shape) {
   return tensors_.back();
 }
 
-Index Tape::register_parameter(const std::shared_ptr<detail::ParamData>& p) {
-  if (p->gen == gen_ && p->tape == this) return p->slot;
+std::pair<Index, bool> Tape::register_parameter(const std::shared_ptr<detail::ParamData>& p) {
+  for (const auto& [q, s] : params_) {
+    if (q == p) return {s, false};
+  }
   const Index n = static_cast<Index>(p->value.size());
   reserve_slots(n);
   const Index slot = static_cast<Index>(n_slots_);
@@ -118,11 +120,8 @@ Index Tape::register_parameter(const std::shared_ptr<detail::ParamData>& p) {
   }
   n_slots_ += n;
   chain_key_ = kNoChain;
-  p->gen = gen_;
-  p->tape = this;
-  p->slot = slot;
   params_.emplace_back(p, slot);
-  return slot;
+  return {slot, true};
 }
 
 void Tape::name_leaf(Index slot, std::string name) {

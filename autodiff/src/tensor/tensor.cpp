@@ -212,8 +212,7 @@ Parameter::Parameter(Matrix value, Shape shape, std::string name)
 
 Tensor Parameter::var() const {
   Tape& tape = Tape::current();
-  const bool fresh = !(data_->tape == &tape && data_->gen == tape.generation());
-  const Index slot = tape.register_parameter(data_);
+  const auto [slot, fresh] = tape.register_parameter(data_);
   if (fresh && !data_->name.empty()) tape.name_leaf(slot, data_->name);
   return Tensor::make(data_->value.data(), data_->shape, slot, tape.generation());
 }

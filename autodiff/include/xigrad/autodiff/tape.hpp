@@ -224,8 +224,10 @@ class Tape {
   TensorNode& push_tensor(const TensorOp& op, Shape shape);
   detail::Arena& arena() noexcept { return arena_; }
 
-  /// Records a parameter as a leaf of this recording (once per recording) and returns its slot.
-  Index register_parameter(const std::shared_ptr<detail::ParamData>& p);
+  /// Records a parameter as a leaf of this recording (once per recording) and returns its first
+  /// slot and whether it was recorded just now. The slots live in this tape, not in the
+  /// parameter, so that other threads' tapes may record the same parameter at the same time.
+  std::pair<Index, bool> register_parameter(const std::shared_ptr<detail::ParamData>& p);
   /// Names a leaf for explain / to_dot.
   void name_leaf(Index slot, std::string name);
 

@@ -311,4 +311,36 @@ TEST(Tape, TensorMemoryIsInTheArena) {
   EXPECT_EQ(u.size(), 5000u);
 }
 
+TEST(Tape, MemoryCapIsATapeErrorBeforeTheAllocation) {
+  Tape tape;
+  Tape::Scope scope(tape);
+  EXPECT_EQ(tape.max_bytes(), 0u);  // unlimited by default
+  constexpr std::size_t kCap = std::size_t{1} << 20;
+  tape.set_max_bytes(kCap);
+  Var x = xi::variable(1.0);
+  std::size_t nodes = 0;
+  try {
+    for (;; ++nodes) x = xi::sin(x);
+  } catch (const TapeError& e) {
+    EXPECT_NE(std::string(e.what()).find("the tape's memory limit of 1048576 bytes (1.0 MiB) is "
+                                         "reached"),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("--max-memory"), std::string::npos);
+  }
+  EXPECT_GT(nodes, 10000u);                       // it filled most of the cap first
+  EXPECT_LE(tape.memory().reserved_bytes, kCap);  // and never allocated past it
+  // Tensor values (the arena) count too.
+  tape.clear();
+  EXPECT_THROW((void)xi::variable(Matrix::Zero(400, 400)), TapeError);
+  EXPECT_LE(tape.memory().reserved_bytes, kCap);
+  // After clear() the tape records again within the cap; lifting the cap lifts the error.
+  tape.clear();
+  const Var y = xi::variable(2.0);
+  EXPECT_EQ(xi::grad(xi::exp(y), y), std::exp(2.0));
+  tape.set_max_bytes(0);
+  const Tensor big = xi::variable(Matrix::Zero(400, 400));
+  EXPECT_EQ(big.size(), 160000u);
+}
+
 }  // namespace

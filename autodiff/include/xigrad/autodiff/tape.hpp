@@ -120,6 +120,12 @@ class Tape {
   /// Generation of this tape's current recording; changes at every clear().
   std::uint32_t generation() const noexcept { return gen_; }
   TapeMemory memory() const noexcept;
+  /// Caps the bytes this tape may reserve (every buffer, the arena and the adjoints: what
+  /// memory().reserved_bytes reports); 0, the default, means no cap. Recording past the cap is
+  /// a TapeError naming it, thrown before the allocation that would exceed it; the tape stays
+  /// usable after clear(). Checked only when a buffer grows, never per node.
+  void set_max_bytes(std::size_t bytes);
+  std::size_t max_bytes() const noexcept { return max_bytes_; }
 
   // ---------------------------------------------------------------- recording (internal API)
   bool recording() const noexcept { return no_grad_depth_ == 0; }
@@ -301,6 +307,8 @@ class Tape {
     chain_key_ = kNoChain;
   }
   [[gnu::noinline]] void grow(std::size_t operands, std::size_t slots, std::size_t consts);
+  void check_growth(std::size_t operands, std::size_t slots, std::size_t consts) const;
+  void update_arena_limit();
   [[noreturn]] void throw_foreign(std::uint32_t gen) const;
 
   // Op (not std::uint8_t): a char-typed store would alias every field and defeat register
@@ -327,6 +335,7 @@ class Tape {
   bool nonfinite_partials_ = false;
   std::uint64_t chain_key_ = kNoChain;
   std::size_t adjoint_slots_ = 0;  // slot count the adjoints were computed for (0: none)
+  std::size_t max_bytes_ = 0;      // 0: no cap
 };
 
 }  // namespace xi

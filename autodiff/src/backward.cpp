@@ -3,6 +3,8 @@
 
 #include <xigrad/autodiff/grad.hpp>
 
+#include <mutex>
+
 #include <fmt/format.h>
 
 #include <xigrad/autodiff/explain.hpp>
@@ -151,6 +153,7 @@ void backward(const Var& L, bool check_finite) {
   const double* adj = sweep_from(tape, L);
   if (check_finite) throw_if_not_finite(tape, L);
   for (const auto& [p, slot] : tape.parameters()) {
+    const std::lock_guard lock(p->grad_mutex);  // other threads' tapes may share p
     double* g = p->grad.data();
     const std::size_t n = p->shape.size();
     for (std::size_t i = 0; i < n; ++i) g[i] += adj[slot + i];

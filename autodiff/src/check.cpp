@@ -1,11 +1,12 @@
 // Gradient checking against finite differences: the whole gradient (check_gradient) and every
 // recorded node's own rule (check_nodes).
 //
-// check_gradient uses plain central differences with step hᵢ = step_scale·max(|xᵢ|, 1), the
-// documented recipe. check_nodes differentiates one node at a time, where inputs near a pole or a
-// kink are common (log at 1e-7, relu at 0), so it estimates each derivative more carefully:
-// central differences at h and h/2 combined by Richardson extrapolation, the step shrunk until
-// the two agree, and a kink recognised by its one-sided slopes not converging as h shrinks.
+// Both estimate each derivative the same careful way, since inputs near a pole or a kink are
+// common (log at 1e-7, relu at 0): central differences at h and h/2 combined by Richardson
+// extrapolation, the step shrunk until f is finite on both sides and the two agree, and a kink
+// recognised by its one-sided slopes not converging as h shrinks. check_gradient starts from
+// hᵢ = step_scale·|xᵢ| (step_scale at 0), so a step never reaches a pole or the edge of the
+// domain at 0 (log, sqrt, 1/x at 1e-12 are checked to full accuracy).
 // A node on a kink is reported as not checkable (max_rel_error is NaN), never as wrong.
 
 #include <xigrad/autodiff/check.hpp>
@@ -15,6 +16,7 @@
 #include <limits>
 #include <random>
 #include <unordered_set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -54,6 +56,56 @@ Comparison compare(double a, double b, const CheckOptions& o, double noise) {
   return c;
 }
 
+// A derivative estimate of a function of one number g(t) at t = x.
+struct Estimate {
+  enum Status { ok, kink, unstable } status = unstable;
+  double value = kNaN;
+  double noise = 0;  // error bound of the estimate: rounding, plus |D(h) − D(h/2)| for truncation
+};
+
+// g returns {value, magnitude}: magnitude bounds the rounding error of value (Σ|terms|).
+template <class G>
+Estimate estimate(G&& g, double x, double h0) {
+  const auto [g0, m0] = g(x);
+  Estimate best;
+  bool saw_kink = false;
+  double h = h0;
+  for (int attempt = 0; attempt < 9; ++attempt, h /= 10) {
+    // Steps that are exact in floating point, so that the differences divide by the true step.
+    const double hp = (x + h) - x, hq = (x + h / 2) - x;
+    if (hp == 0 || hq == 0) break;
+    const auto [gp, mp] = g(x + hp);
+    const auto [gm, mm] = g(x - hp);
+    const auto [gq, mq] = g(x + hq);
+    const auto [gr, mr] = g(x - hq);
+    if (!std::isfinite(gp) || !std::isfinite(gm) || !std::isfinite(gq) || !std::isfinite(gr)) {
+      continue;  // a pole or the edge of the domain within h: try a smaller step
+    }
+    const double m = std::max({m0, mp, mm, mq, mr});
+    const double d1 = (gp - gm) / (2 * hp);
+    const double d2 = (gq - gr) / (2 * hq);
+    const double noise = 16 * kEps * m / hq;
+    const double scale = std::max(std::abs(d2), 1e-300);
+    // One-sided slopes differ by ≈ h·g'' for a smooth g (halving with h), by a constant jump
+    // at a kink.
+    const double asym1 = std::abs((gp - g0) - (g0 - gm)) / hp;
+    const double asym2 = std::abs((gq - g0) - (g0 - gr)) / hq;
+    if (asym1 > 1e-3 * scale + 4 * noise && asym2 > 0.75 * asym1) {
+      saw_kink = true;
+      continue;
+    }
+    if (std::abs(d1 - d2) <= 1e-4 * scale + noise) {
+      best.status = Estimate::ok;
+      best.value = (4 * d2 - d1) / 3;
+      // |d1 − d2| bounds the truncation error of d2, and so of the extrapolated value.
+      best.noise = noise + std::abs(d1 - d2);
+      return best;
+    }
+  }
+  best.status = saw_kink ? Estimate::kink : Estimate::unstable;
+  return best;
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------ check_gradient
@@ -86,19 +138,28 @@ GradientReport check_gradient(const ScalarFunction& f, const Vector& x,
     CheckComponent c;
     c.name = names.empty() ? fmt::format("x[{}]", i) : names[static_cast<std::size_t>(i)];
     c.autodiff = engine.gradient[i];
-    const double h = options.step_scale * std::max(std::abs(x[i]), 1.0);
-    moved[i] = x[i] + h;
-    const double xp = moved[i];
-    const double fp = eval(moved);
-    moved[i] = x[i] - h;
-    const double xm = moved[i];
-    const double fm = eval(moved);
-    moved[i] = x[i];
+    // The step is relative to |xᵢ| (an absolute one at 0 would leave the domain of log(x) or
+    // cross the pole of 1/x at small x), shrunk until f is finite on both sides and the estimates
+    // at h and h/2 agree, then extrapolated (Richardson); the error bound covers truncation and
+    // rounding. Only where that fails (a kink, noise) is a plain central difference used.
+    const double h = options.step_scale * (x[i] != 0 ? std::abs(x[i]) : 1.0);
+    auto along = [&](double t) {
+      moved[i] = t;
+      const double v = eval(moved);
+      moved[i] = x[i];
+      return std::pair<double, double>{v, std::abs(v)};
+    };
+    const Estimate e = estimate(along, x[i], h);
+    double noise = e.noise;
     c.step = h;
-    // The steps actually taken (xp − xm is exact), and the rounding error of the difference.
-    c.finite_difference = (fp - fm) / (xp - xm);
-    const double noise =
-        8 * kEps * std::max({std::abs(fp), std::abs(fm), std::abs(engine.value)}) / (xp - xm);
+    if (e.status == Estimate::ok) {
+      c.finite_difference = e.value;
+    } else {
+      const double xp = x[i] + h, xm = x[i] - h;  // the steps actually taken (xp − xm is exact)
+      const double fp = along(xp).first, fm = along(xm).first;
+      c.finite_difference = (fp - fm) / (xp - xm);
+      noise = 8 * kEps * std::max({std::abs(fp), std::abs(fm), std::abs(engine.value)}) / (xp - xm);
+    }
     c.hand = hand ? std::optional<double>((*hand)[i]) : std::nullopt;
 
     std::vector<Comparison> pairs = {compare(c.autodiff, c.finite_difference, options, noise)};
@@ -163,55 +224,6 @@ std::string GradientReport::table() const {
 // ------------------------------------------------------------------ check_nodes
 
 namespace {
-
-// A derivative estimate of a function of one number g(t) at t = x.
-struct Estimate {
-  enum Status { ok, kink, unstable } status = unstable;
-  double value = kNaN;
-  double noise = 0;  // rounding error of the estimate
-};
-
-// g returns {value, magnitude}: magnitude bounds the rounding error of value (Σ|terms|).
-template <class G>
-Estimate estimate(G&& g, double x, double h0) {
-  const auto [g0, m0] = g(x);
-  Estimate best;
-  bool saw_kink = false;
-  double h = h0;
-  for (int attempt = 0; attempt < 9; ++attempt, h /= 10) {
-    // Steps that are exact in floating point, so that the differences divide by the true step.
-    const double hp = (x + h) - x, hq = (x + h / 2) - x;
-    if (hp == 0 || hq == 0) break;
-    const auto [gp, mp] = g(x + hp);
-    const auto [gm, mm] = g(x - hp);
-    const auto [gq, mq] = g(x + hq);
-    const auto [gr, mr] = g(x - hq);
-    if (!std::isfinite(gp) || !std::isfinite(gm) || !std::isfinite(gq) || !std::isfinite(gr)) {
-      continue;  // a pole or the edge of the domain within h: try a smaller step
-    }
-    const double m = std::max({m0, mp, mm, mq, mr});
-    const double d1 = (gp - gm) / (2 * hp);
-    const double d2 = (gq - gr) / (2 * hq);
-    const double noise = 16 * kEps * m / hq;
-    const double scale = std::max(std::abs(d2), 1e-300);
-    // One-sided slopes differ by ≈ h·g'' for a smooth g (halving with h), by a constant jump
-    // at a kink.
-    const double asym1 = std::abs((gp - g0) - (g0 - gm)) / hp;
-    const double asym2 = std::abs((gq - g0) - (g0 - gr)) / hq;
-    if (asym1 > 1e-3 * scale + 4 * noise && asym2 > 0.75 * asym1) {
-      saw_kink = true;
-      continue;
-    }
-    if (std::abs(d1 - d2) <= 1e-4 * scale + noise) {
-      best.status = Estimate::ok;
-      best.value = (4 * d2 - d1) / 3;
-      best.noise = noise;
-      return best;
-    }
-  }
-  best.status = saw_kink ? Estimate::kink : Estimate::unstable;
-  return best;
-}
 
 struct Tally {
   double max_rel = 0;

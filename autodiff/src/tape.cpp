@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -57,7 +58,54 @@ void Tape::clear() noexcept {
   gen_ = next_generation();
 }
 
+namespace {
+
+// The capacity Buffer::reserve(n) leaves (its doubling rule), to check the cap before growing.
+std::size_t grown(std::size_t cap, std::size_t n) {
+  return n > cap ? std::max({n, cap * 2, std::size_t{1024}}) : cap;
+}
+
+std::string bytes_text(std::size_t b) {
+  return fmt::format("{} bytes ({:.1f} MiB)", b, static_cast<double>(b) / (1 << 20));
+}
+
+[[noreturn]] void throw_limit(std::size_t limit, std::size_t needed) {
+  throw TapeError(
+      fmt::format("the tape's memory limit of {} is reached: recording further needs {} "
+                  "(Tape::set_max_bytes; in the xigrad command, --max-memory)",
+                  bytes_text(limit), bytes_text(needed)));
+}
+
+}  // namespace
+
+void detail::Arena::throw_arena_limit(std::size_t limit, std::size_t block) {
+  throw TapeError(fmt::format(
+      "the tape's memory limit is reached: tensor values need a new block of {}, and {} of the "
+      "limit are left for them (Tape::set_max_bytes; in the xigrad command, --max-memory)",
+      bytes_text(block), bytes_text(limit)));
+}
+
+void Tape::set_max_bytes(std::size_t bytes) {
+  max_bytes_ = bytes;
+  update_arena_limit();
+}
+
+// The arena may use what the cap leaves after the scalar buffers, the adjoints (one per slot)
+// and the node list.
+void Tape::update_arena_limit() {
+  if (max_bytes_ == 0) {
+    arena_.set_limit(~std::size_t{0});
+    return;
+  }
+  const std::size_t scalar = op_.capacity() * (sizeof(Op) + 2 * sizeof(double)) +
+                             partial_.capacity() * (sizeof(double) + sizeof(Index)) +
+                             consts_.capacity() * sizeof(double) +
+                             tensors_.capacity() * sizeof(TensorNode);
+  arena_.set_limit(scalar >= max_bytes_ ? 0 : max_bytes_ - scalar);
+}
+
 void Tape::grow(std::size_t operands, std::size_t slots, std::size_t consts) {
+  if (max_bytes_ != 0) check_growth(operands, slots, consts);
   partial_.reserve(n_operands_ + operands, n_operands_);
   input_.reserve(n_operands_ + operands, n_operands_);
   // The invariant of reserve_node: free slots ≥ free operands, and after clear() too.
@@ -67,6 +115,19 @@ void Tape::grow(std::size_t operands, std::size_t slots, std::size_t consts) {
   op_.reserve(need, n_slots_);
   value_.reserve(need, n_slots_);
   consts_.reserve(n_consts_ + consts, n_consts_);
+  if (max_bytes_ != 0) update_arena_limit();
+}
+
+void Tape::check_growth(std::size_t operands, std::size_t slots, std::size_t consts) const {
+  const std::size_t cap_operands = grown(partial_.capacity(), n_operands_ + operands);
+  const std::size_t need_slots = grown(
+      op_.capacity(), std::max(n_slots_ + slots + (cap_operands - n_operands_), cap_operands + 1));
+  // op codes, values and (at backward) adjoints per slot; partial and input per operand.
+  const std::size_t bytes = need_slots * (sizeof(Op) + 2 * sizeof(double)) +
+                            cap_operands * (sizeof(double) + sizeof(Index)) +
+                            grown(consts_.capacity(), n_consts_ + consts) * sizeof(double) +
+                            tensors_.capacity() * sizeof(TensorNode) + arena_.bytes_reserved();
+  if (bytes > max_bytes_) throw_limit(max_bytes_, bytes);
 }
 
 void Tape::throw_foreign(std::uint32_t gen) const {
@@ -106,8 +167,10 @@ TensorNode& Tape::push_tensor(const TensorOp& op, Shape shape) {
   return tensors_.back();
 }
 
-Index Tape::register_parameter(const std::shared_ptr<detail::ParamData>& p) {
-  if (p->gen == gen_ && p->tape == this) return p->slot;
+std::pair<Index, bool> Tape::register_parameter(const std::shared_ptr<detail::ParamData>& p) {
+  for (const auto& [q, s] : params_) {
+    if (q == p) return {s, false};
+  }
   const Index n = static_cast<Index>(p->value.size());
   reserve_slots(n);
   const Index slot = static_cast<Index>(n_slots_);
@@ -118,11 +181,8 @@ Index Tape::register_parameter(const std::shared_ptr<detail::ParamData>& p) {
   }
   n_slots_ += n;
   chain_key_ = kNoChain;
-  p->gen = gen_;
-  p->tape = this;
-  p->slot = slot;
   params_.emplace_back(p, slot);
-  return slot;
+  return {slot, true};
 }
 
 void Tape::name_leaf(Index slot, std::string name) {

@@ -9,6 +9,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <xigrad/autodiff/explain.hpp>
 #include <xigrad/autodiff/tensor.hpp>
 
@@ -223,3 +225,48 @@ TEST_F(CheckTest, LargeInputsAreSampled) {
 }
 
 }  // namespace
+
+// The finite-difference step is relative to |x| and kept inside the domain: near the pole or
+// the edge of the domain at 0 (log, sqrt, 1/x) and at large x, a right hand gradient passes and
+// the finite difference matches the exact derivative; a wrong one is still named.
+TEST(CheckGradientSteps, RightHandGradientsPassFromTinyToLargeX) {
+  struct Case {
+    const char* name;
+    xi::Var (*f)(const xi::Tensor&);
+    double (*df)(double);
+  };
+  const Case cases[] = {
+      {"log", [](const xi::Tensor& v) { return xi::Var(xi::log(v[0])); },
+       [](double x) { return 1 / x; }},
+      {"sqrt", [](const xi::Tensor& v) { return xi::Var(xi::sqrt(v[0])); },
+       [](double x) { return 0.5 / std::sqrt(x); }},
+      {"1/x", [](const xi::Tensor& v) { return xi::Var(1.0 / v[0]); },
+       [](double x) { return -1 / (x * x); }},
+  };
+  for (const Case& c : cases) {
+    for (const double x0 : {1e-3, 1e-5, 1e-8, 1e-12, 1.0, 1e8}) {
+      SCOPED_TRACE(fmt::format("{} at {}", c.name, x0));
+      const xi::Vector x{{x0}};
+      const double exact = c.df(x0);
+      const auto right = xi::check_gradient(c.f, x, xi::Vector{{exact}});
+      EXPECT_TRUE(right.ok) << right.table();
+      EXPECT_NEAR(right.components[0].finite_difference / exact, 1.0, 1e-8) << right.table();
+      EXPECT_LT(right.components[0].step, x0);                       // never reaches 0
+      if (std::abs(exact) < xi::CheckOptions{}.abs_floor) continue;  // judged absolutely
+      const auto wrong = xi::check_gradient(c.f, x, xi::Vector{{exact * 1.001}});
+      EXPECT_FALSE(wrong.ok);
+      EXPECT_THAT(wrong.table(), HasSubstr("DIFFERS: hand-derived"));
+    }
+  }
+}
+
+TEST(CheckGradientSteps, NegativeXAndZero) {
+  // log(−x) at −1e-9 (the step must not cross 0), and x² at 0 (an absolute step there).
+  const auto logneg = [](const xi::Tensor& v) { return xi::Var(xi::log(-v[0])); };
+  const auto r1 = xi::check_gradient(logneg, xi::Vector{{-1e-9}}, xi::Vector{{-1e9}});
+  EXPECT_TRUE(r1.ok) << r1.table();
+  const auto sq = [](const xi::Tensor& v) { return xi::Var(xi::square(v[0]) + v[0]); };
+  const auto r2 = xi::check_gradient(sq, xi::Vector{{0.0}}, xi::Vector{{1.0}});
+  EXPECT_TRUE(r2.ok) << r2.table();
+  EXPECT_NEAR(r2.components[0].finite_difference, 1.0, 1e-12);
+}

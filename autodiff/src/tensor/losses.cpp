@@ -187,7 +187,8 @@ class SoftmaxCrossEntropyOp final : public TensorOp {
     const double* z = n.in[0].data;
     double s = 0.0;
     for (std::size_t r = 0; r < gs.count; ++r) {
-      s += detail::logsumexp_group(z, gs, r) - z[gs.at(r, n.indices[r])];
+      // −log softmax(z)[ℓ], with the max shift kept apart from the sum (see SoftmaxWeights).
+      s -= detail::SoftmaxWeights(z, gs, r).log(z[gs.at(r, n.indices[r])]);
     }
     y[0] = s / static_cast<double>(gs.count);
   }

@@ -1,6 +1,7 @@
 #pragma once
 // Internal helpers shared by the tensor operations: recording a node, Eigen views, broadcasting.
 
+#include <cmath>
 #include <initializer_list>
 #include <span>
 
@@ -80,6 +81,37 @@ struct Groups {
 Groups groups_for(std::string_view op, const Shape& shape, int axis, Shape* reduced);
 /// Groups along the last axis by default (softmax): axis -1 means "each row".
 Groups groups_along(std::string_view op, const Shape& shape, int axis);
+
+/// One group's log-sum-exp kept in two parts: the maximum m and Σ = Σ exp(a − m) ∈ [1, length].
+/// The log-sum-exp is m + log Σ, the softmax weights exp(a − m)/Σ and their logs (a − m) − log Σ;
+/// every formula that needs them uses these, never exp(a − lse) or a − lse, which would add m
+/// back and subtract it again and so inherit the rounding of lse (|m|·ε: 0.47 instead of 0.5 at
+/// m = 10¹⁵, 1 at 10¹⁶). When m is infinite the weights are limits: m = +∞ shares the weight
+/// equally among the +∞ entries; m = −∞ (every entry −∞) gives every entry 1/length, the limit
+/// along equal entries. A NaN entry makes everything NaN.
+class SoftmaxWeights {
+ public:
+  SoftmaxWeights(const double* a, const Groups& gs, std::size_t g);
+  /// log Σ exp of the group: +∞ with a +∞ entry, −∞ when every entry is −∞.
+  double lse() const noexcept { return finite_ ? m_ + log_sum_ : m_; }
+  /// The softmax weight of an entry of value a.
+  double operator()(double a) const {
+    if (finite_) return std::exp(a - m_) * inv_sum_;
+    return limit(a);
+  }
+  /// Its log: log_softmax.
+  double log(double a) const {
+    if (finite_) return (a - m_) - log_sum_;
+    return std::log(limit(a));
+  }
+
+ private:
+  double limit(double a) const noexcept;
+  double m_;
+  double inv_sum_ = 0.0, log_sum_ = 0.0;
+  double share_ = 0.0;  // weight of each tied entry when m is infinite
+  bool finite_ = false;
+};
 
 /// Stable log Σ exp of group g (m + log Σ exp(a − m)); a +∞ entry gives +∞, all −∞ gives −∞.
 double logsumexp_group(const double* a, const Groups& gs, std::size_t g);

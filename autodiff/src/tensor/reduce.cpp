@@ -14,76 +14,47 @@
 namespace xi {
 namespace detail {
 
-// Stable log Σ exp of one group: m + log Σ exp(a − m), m the maximum. A +∞ entry gives +∞, a
-// group of −∞ entries (or an empty group) gives −∞, a NaN entry gives NaN.
-double logsumexp_group(const double* a, const Groups& gs, std::size_t g) {
-  double m = -std::numeric_limits<double>::infinity();
-  for (std::size_t e = 0; e < gs.length; ++e) {
-    const double x = a[gs.at(g, e)];
-    if (std::isnan(x)) return x;
-    if (x > m) m = x;
-  }
-  if (!std::isfinite(m)) return m;
-  double s = 0.0;
-  for (std::size_t e = 0; e < gs.length; ++e) s += std::exp(a[gs.at(g, e)] - m);
-  return m + std::log(s);
-}
-
-namespace {
-
-// The softmax weights exp(a − y) of one group whose log-sum-exp is y. When y is infinite the
-// weights are limits: y = +∞ shares the weight equally among the +∞ entries; y = −∞ (every entry
-// −∞) gives every entry 1/length, the limit along equal entries. A NaN y gives NaN weights.
-struct SoftmaxWeights {
-  double y = 0.0;
-  double share = 0.0;  // weight of each tied entry when y is infinite
-
-  SoftmaxWeights(const double* a, const Groups& gs, std::size_t g, double lse) : y(lse) {
-    if (std::isfinite(y) || std::isnan(y)) return;
-    std::size_t tied = gs.length;
-    if (y > 0) {
-      tied = 0;
-      for (std::size_t e = 0; e < gs.length; ++e) tied += a[gs.at(g, e)] == y ? 1 : 0;
-    }
-    share = 1.0 / static_cast<double>(tied);
-  }
-  double operator()(double a) const {
-    if (std::isfinite(y)) return std::exp(a - y);
-    if (std::isnan(y)) return y;
-    if (y > 0) return a == y ? share : 0.0;
-    return share;
-  }
-};
-
-}  // namespace
-
-// Writes the softmax of group g at the group's positions in p and returns its log-sum-exp.
-double softmax_group(const double* a, const Groups& gs, std::size_t g, double* p) {
-  double m = -std::numeric_limits<double>::infinity();
+// An empty group has m = −∞ and so gives −∞.
+SoftmaxWeights::SoftmaxWeights(const double* a, const Groups& gs, std::size_t g)
+    : m_(-std::numeric_limits<double>::infinity()) {
   for (std::size_t e = 0; e < gs.length; ++e) {
     const double x = a[gs.at(g, e)];
     if (std::isnan(x)) {
-      m = x;
-      break;
+      m_ = x;
+      return;
     }
-    m = std::max(m, x);
+    m_ = std::max(m_, x);
   }
-  if (!std::isfinite(m)) {  // NaN, or ±∞ = the log-sum-exp: the limits of SoftmaxWeights
-    const SoftmaxWeights w(a, gs, g, m);
-    for (std::size_t e = 0; e < gs.length; ++e) p[gs.at(g, e)] = w(a[gs.at(g, e)]);
-    return m;
+  if (std::isfinite(m_)) {
+    double s = 0.0;
+    for (std::size_t e = 0; e < gs.length; ++e) s += std::exp(a[gs.at(g, e)] - m_);
+    finite_ = true;
+    inv_sum_ = 1.0 / s;
+    log_sum_ = std::log(s);
+    return;
   }
-  // exp(a − m)/Σ exp(a − m) is accurate to rounding; exp(a − lse) would inherit the rounding of
-  // lse (a relative error of |lse|·ε).
-  double s = 0.0;
-  for (std::size_t e = 0; e < gs.length; ++e) {
-    const std::size_t i = gs.at(g, e);
-    p[i] = std::exp(a[i] - m);
-    s += p[i];
+  std::size_t tied = gs.length;
+  if (m_ > 0) {
+    tied = 0;
+    for (std::size_t e = 0; e < gs.length; ++e) tied += a[gs.at(g, e)] == m_ ? 1 : 0;
   }
-  const double inv = 1.0 / s;
-  for (std::size_t e = 0; e < gs.length; ++e) p[gs.at(g, e)] *= inv;
-  return m + std::log(s);
+  share_ = 1.0 / static_cast<double>(tied);
+}
+
+double SoftmaxWeights::limit(double a) const noexcept {
+  if (std::isnan(m_)) return m_;
+  if (m_ > 0) return a == m_ ? share_ : 0.0;
+  return share_;
+}
+
+double logsumexp_group(const double* a, const Groups& gs, std::size_t g) {
+  return SoftmaxWeights(a, gs, g).lse();
+}
+
+double softmax_group(const double* a, const Groups& gs, std::size_t g, double* p) {
+  const SoftmaxWeights w(a, gs, g);
+  for (std::size_t e = 0; e < gs.length; ++e) p[gs.at(g, e)] = w(a[gs.at(g, e)]);
+  return w.lse();
 }
 
 }  // namespace detail
@@ -215,7 +186,7 @@ class LogSumExpOp final : public TensorOp {
     const double* a = n.in[0].data;
     double* abar = g.in_bar(n, 0);
     for (std::size_t grp = 0; grp < gs.count; ++grp) {
-      const detail::SoftmaxWeights p(a, gs, grp, n.value[grp]);
+      const detail::SoftmaxWeights p(a, gs, grp);
       const double yb = g.ybar[grp];
       for (std::size_t e = 0; e < gs.length; ++e) {
         const std::size_t i = gs.at(grp, e);
@@ -232,7 +203,7 @@ class LogSumExpOp final : public TensorOp {
     const double* a = n.in[0].data;
     const double* adot = g.in_dot(n, 0);
     for (std::size_t grp = 0; grp < gs.count; ++grp) {
-      const detail::SoftmaxWeights p(a, gs, grp, n.value[grp]);
+      const detail::SoftmaxWeights p(a, gs, grp);
       double* out = g.out_dot + grp * K;
       for (std::size_t e = 0; e < gs.length; ++e) {
         const std::size_t i = gs.at(grp, e);
@@ -250,7 +221,7 @@ class LogSumExpOp final : public TensorOp {
     double* abd = g.in_bar_dot(n, 0);
     std::vector<double> ydot(K);
     for (std::size_t grp = 0; grp < gs.count; ++grp) {
-      const detail::SoftmaxWeights p(a, gs, grp, n.value[grp]);
+      const detail::SoftmaxWeights p(a, gs, grp);
       std::fill(ydot.begin(), ydot.end(), 0.0);
       for (std::size_t e = 0; e < gs.length; ++e) {
         const std::size_t i = gs.at(grp, e);

@@ -1,5 +1,6 @@
 // Softmax and log-softmax along an axis (default: the last, i.e. each row of a matrix). Both run
-// through the stable log-sum-exp of reduce.cpp: softmax = exp(a − lse), log_softmax = a − lse.
+// through detail::SoftmaxWeights (reduce.cpp), which keeps the max shift m apart from
+// Σ = Σ exp(a − m): softmax = exp(a − m)/Σ, log_softmax = (a − m) − log Σ.
 
 #include <cmath>
 #include <vector>
@@ -130,15 +131,10 @@ class LogSoftmaxOp final : public TensorOp {
     const auto gs = groups(n);
     const double* a = n.in[0].data;
     for (std::size_t g = 0; g < gs.count; ++g) {
-      const double lse = detail::logsumexp_group(a, gs, g);
-      if (std::isfinite(lse)) {
-        for (std::size_t e = 0; e < gs.length; ++e) {
-          const std::size_t i = gs.at(g, e);
-          y[i] = a[i] - lse;
-        }
-      } else {  // the limits of the softmax weights (see reduce.cpp), then their log
-        detail::softmax_group(a, gs, g, y);
-        for (std::size_t e = 0; e < gs.length; ++e) y[gs.at(g, e)] = std::log(y[gs.at(g, e)]);
+      const detail::SoftmaxWeights w(a, gs, g);
+      for (std::size_t e = 0; e < gs.length; ++e) {
+        const std::size_t i = gs.at(g, e);
+        y[i] = w.log(a[i]);
       }
     }
   }

@@ -19,6 +19,10 @@ Tensor::Tensor(const Var& v) {
   gen_ = tape.generation();
 }
 
+void Tensor::check_current() const {
+  check(Tape::current());
+}
+
 TensorArg Tensor::arg(const Tape& tape) const {
   check(tape);
   return TensorArg{data_, shape_, slot_};
@@ -28,7 +32,7 @@ Var Tensor::operator[](std::size_t i) const {
   if (i >= size()) {
     throw ShapeError(fmt::format("index {} is out of range for a tensor of shape {}", i, shape_));
   }
-  if (gen_ != 0) check(Tape::current());
+  if (gen_ != 0) check_current();
   if (slot_ == 0) return Var(data_[i]);
   return Var::recorded(data_[i], slot_ + static_cast<Index>(i), gen_);
 }
@@ -42,9 +46,10 @@ Var Tensor::item() const {
 
 Matrix Tensor::adjoint() const {
   Matrix out = Matrix::Zero(shape_.rows, shape_.cols);
-  if (slot_ == 0) return out;
+  if (gen_ == 0) return out;
   const Tape& tape = Tape::current();
   check(tape);
+  if (slot_ == 0) return out;
   if (!tape.has_adjoints()) {
     throw TapeError("adjoint(): no backward pass has run on this recording since it changed");
   }
@@ -207,8 +212,7 @@ Parameter::Parameter(Matrix value, Shape shape, std::string name)
 
 Tensor Parameter::var() const {
   Tape& tape = Tape::current();
-  const bool fresh = !(data_->tape == &tape && data_->gen == tape.generation());
-  const Index slot = tape.register_parameter(data_);
+  const auto [slot, fresh] = tape.register_parameter(data_);
   if (fresh && !data_->name.empty()) tape.name_leaf(slot, data_->name);
   return Tensor::make(data_->value.data(), data_->shape, slot, tape.generation());
 }

@@ -20,8 +20,9 @@ namespace xi {
 struct CheckOptions {
   double rel_tol = 1e-6;    // relative error accepted (against max(|a|, |b|, abs_floor))
   double abs_floor = 1e-8;  // below this magnitude errors are judged absolutely
-  /// Step for component i is step_scale · max(|xᵢ|, 1) (≈ cbrt(machine eps) for central
-  /// differences, which balances truncation and rounding error).
+  /// First step for component i: step_scale · |xᵢ| (step_scale at xᵢ = 0), relative so that it
+  /// stays inside the domain near 0 (log, sqrt, 1/x); check_gradient then shrinks it until f is
+  /// finite on both sides and the estimates at h and h/2 agree, and extrapolates (Richardson).
   double step_scale = 6.0e-6;
 };
 

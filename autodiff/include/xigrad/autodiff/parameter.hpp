@@ -4,10 +4,19 @@
 // backward() adds ∂L/∂p into the parameter's gradient, which accumulates until zero_grad()
 // (PyTorch's convention).
 //
+// Threads: any number of threads may record one parameter at once, each on its own tape, and
+// call backward concurrently: each tape keeps its own slots for the parameter, and backward adds
+// into grad() under a per-parameter lock. Reading grad() or changing value() while other
+// threads record or run backward is a race: join (or otherwise synchronise with) them first.
+// Concurrent additions happen in no fixed order, so the sum can differ from a sequential run in
+// the last bits; for bit-identical results give each worker its own gradient (xi::grad(L, w.var()))
+// and combine them in a fixed order.
+//
 //   xi::Parameter w(xi::Vector::Zero(3), "w");
 //   for (...) { tape.clear(); xi::Var loss = f(w.var()); xi::backward(loss); step(w); }
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <xigrad/autodiff/matrix.hpp>
@@ -19,15 +28,14 @@ class Tape;
 class Tensor;
 
 namespace detail {
+// Holds no per-recording state (each tape keeps its own parameter slots), so that several
+// threads may record one parameter at once; grad_mutex serialises backward's additions to grad.
 struct ParamData {
   Matrix value;
   Matrix grad;
   Shape shape;
   std::string name;
-  // The recording this parameter was last recorded on (one thread records it at a time).
-  const Tape* tape = nullptr;
-  std::uint32_t gen = 0;
-  Index slot = 0;
+  std::mutex grad_mutex;
 };
 }  // namespace detail
 

@@ -120,6 +120,12 @@ class Tape {
   /// Generation of this tape's current recording; changes at every clear().
   std::uint32_t generation() const noexcept { return gen_; }
   TapeMemory memory() const noexcept;
+  /// Caps the bytes this tape may reserve (every buffer, the arena and the adjoints: what
+  /// memory().reserved_bytes reports); 0, the default, means no cap. Recording past the cap is
+  /// a TapeError naming it, thrown before the allocation that would exceed it; the tape stays
+  /// usable after clear(). Checked only when a buffer grows, never per node.
+  void set_max_bytes(std::size_t bytes);
+  std::size_t max_bytes() const noexcept { return max_bytes_; }
 
   // ---------------------------------------------------------------- recording (internal API)
   bool recording() const noexcept { return no_grad_depth_ == 0; }
@@ -224,8 +230,10 @@ class Tape {
   TensorNode& push_tensor(const TensorOp& op, Shape shape);
   detail::Arena& arena() noexcept { return arena_; }
 
-  /// Records a parameter as a leaf of this recording (once per recording) and returns its slot.
-  Index register_parameter(const std::shared_ptr<detail::ParamData>& p);
+  /// Records a parameter as a leaf of this recording (once per recording) and returns its first
+  /// slot and whether it was recorded just now. The slots live in this tape, not in the
+  /// parameter, so that other threads' tapes may record the same parameter at the same time.
+  std::pair<Index, bool> register_parameter(const std::shared_ptr<detail::ParamData>& p);
   /// Names a leaf for explain / to_dot.
   void name_leaf(Index slot, std::string name);
 
@@ -299,6 +307,8 @@ class Tape {
     chain_key_ = kNoChain;
   }
   [[gnu::noinline]] void grow(std::size_t operands, std::size_t slots, std::size_t consts);
+  void check_growth(std::size_t operands, std::size_t slots, std::size_t consts) const;
+  void update_arena_limit();
   [[noreturn]] void throw_foreign(std::uint32_t gen) const;
 
   // Op (not std::uint8_t): a char-typed store would alias every field and defeat register
@@ -325,6 +335,7 @@ class Tape {
   bool nonfinite_partials_ = false;
   std::uint64_t chain_key_ = kNoChain;
   std::size_t adjoint_slots_ = 0;  // slot count the adjoints were computed for (0: none)
+  std::size_t max_bytes_ = 0;      // 0: no cap
 };
 
 }  // namespace xi

@@ -36,10 +36,16 @@ class Tensor {
   bool is_constant() const noexcept { return slot_ == 0; }
   Index slot() const noexcept { return slot_; }
   std::uint32_t generation() const noexcept { return gen_; }
-  const double* data() const noexcept { return data_; }
+  /// The values, row-major. Like every accessor that reads them (matrix, values, operator[],
+  /// item, adjoint), a TapeError once the recording they live in is gone: after clear(), after
+  /// the tape is destroyed, or from another thread's tape. Borrowed data is always readable.
+  const double* data() const {
+    if (gen_ != 0) check_current();
+    return data_;
+  }
 
   /// Values as an Eigen (rows × cols) row-major map (a vector is one row).
-  ConstMatrixMap matrix() const { return ConstMatrixMap(data_, shape_.rows, shape_.cols); }
+  ConstMatrixMap matrix() const { return ConstMatrixMap(data(), shape_.rows, shape_.cols); }
   /// A copy of the values.
   Matrix values() const { return matrix(); }
   /// Element i (row-major) as a scalar Var: no node is recorded, its gradient flows here.
@@ -67,6 +73,9 @@ class Tensor {
   }
 
  private:
+  // Compares generations only (never reads through data_, which may be freed).
+  void check_current() const;
+
   static constexpr double kZero = 0.0;
   const double* data_ = &kZero;
   Shape shape_;

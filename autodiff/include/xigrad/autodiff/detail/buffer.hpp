@@ -58,6 +58,9 @@ class Arena {
     for (auto& b : blocks_) b.used = 0;
     block_ = 0;
   }
+  /// The most bytes the arena may reserve (a new block beyond it is a TapeError, thrown before
+  /// the allocation); the tape sets it from Tape::set_max_bytes.
+  void set_limit(std::size_t bytes) noexcept { limit_ = bytes; }
   std::size_t bytes_reserved() const noexcept {
     std::size_t s = 0;
     for (const auto& b : blocks_) s += b.size;
@@ -93,6 +96,8 @@ class Arena {
       ++block_;
     }
     const std::size_t size = std::max(bytes, kBlockBytes);
+    if (limit_ != kNoLimit && (size > limit_ || bytes_reserved() > limit_ - size)) [[unlikely]]
+      throw_arena_limit(limit_, size);
     auto* raw = static_cast<std::byte*>(std::aligned_alloc(kAlign, size));
     if (raw == nullptr) throw std::bad_alloc();
     blocks_.push_back(Block{std::unique_ptr<std::byte[], Free>(raw), size, bytes});
@@ -100,8 +105,12 @@ class Arena {
     return raw;
   }
 
+  static constexpr std::size_t kNoLimit = ~std::size_t{0};
+  [[noreturn]] static void throw_arena_limit(std::size_t limit, std::size_t block);
+
   std::vector<Block> blocks_;
   std::size_t block_ = 0;
+  std::size_t limit_ = kNoLimit;
 };
 
 }  // namespace xi::detail

@@ -15,6 +15,7 @@
 
 #include "commands/registry.hpp"
 #include "expression_input.hpp"
+#include "options.hpp"
 
 namespace xi::cli {
 namespace {
@@ -137,6 +138,9 @@ int run(std::vector<std::string> args, std::ostream& out, std::ostream& err) {
   auto commands = make_commands();
   std::vector<std::pair<CLI::App*, Command*>> subs;
   for (auto& c : commands) subs.emplace_back(c->add_to(app), c.get());
+  // Every subcommand records on one tape; one option caps its memory.
+  std::string max_memory;
+  for (const auto& [sub, command] : subs) add_max_memory(*sub, max_memory);
 
   // Name an unknown subcommand rather than CLI11's "A subcommand is required".
   std::string known;
@@ -183,6 +187,7 @@ int run(std::vector<std::string> args, std::ostream& out, std::ostream& err) {
     Io io{out, err};
     try {
       Tape tape;  // each run records on a fresh tape
+      tape.set_max_bytes(parse_size(max_memory, "--max-memory"));
       Tape::Scope scope(tape);
       return command->run(io);
     } catch (const NonFiniteError& e) {

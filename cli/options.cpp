@@ -3,6 +3,7 @@
 #include <xigrad/autodiff/printable.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -138,6 +139,51 @@ CLI::Option* add_count(CLI::App& cmd, const std::string& name, std::uint64_t& va
       ->type_name("N")
       ->check(validator([range](const std::string& t) { return count_error(t, range); },
                         describe(range)));
+}
+
+namespace {
+
+// "512M" → {"512", 20}: the digits and the binary shift of the suffix K, M, G or T.
+std::pair<std::string_view, unsigned> split_size(std::string_view text) {
+  constexpr std::string_view kSuffixes = "KMGT";
+  const auto at = text.empty() ? std::string_view::npos
+                               : kSuffixes.find(static_cast<char>(std::toupper(text.back())));
+  if (at == std::string_view::npos) return {text, 0};
+  return {text.substr(0, text.size() - 1), 10 * static_cast<unsigned>(at + 1)};
+}
+
+CountRange size_range(unsigned shift) {
+  return {0, (std::uint64_t{1} << 60) >> shift};
+}
+
+}  // namespace
+
+std::string size_error(std::string_view text) {
+  const auto [digits, shift] = split_size(text);
+  if (count_error(digits, size_range(shift)).empty()) return "";
+  return fmt::format(
+      "'{}' is not a size of at most 2^60 bytes (a whole number with an optional "
+      "K, M, G or T, e.g. 512M; 0 for no limit)",
+      shown(text));
+}
+
+std::uint64_t parse_size(std::string_view text, std::string_view option) {
+  const std::string error = size_error(text);
+  if (!error.empty()) throw InputError(fmt::format("{}: {}", option, error));
+  const auto [digits, shift] = split_size(text);
+  return parse_count(digits, option, size_range(shift)) << shift;
+}
+
+CLI::Option* add_max_memory(CLI::App& cmd, std::string& value) {
+  value = std::string(kDefaultMaxMemory);
+  return cmd
+      .add_option("--max-memory", value,
+                  "cap on the memory the recording may take, e.g. 512M, 4G (0: no cap); past "
+                  "it the command stops with exit 2")
+      ->type_name("SIZE")
+      ->capture_default_str()
+      ->check(validator([](const std::string& t) { return size_error(t); },
+                        "bytes, or with K, M, G, T"));
 }
 
 std::string count_list_error(std::string_view text, const CountRange& range,

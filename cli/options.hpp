@@ -63,6 +63,15 @@ CLI::Option* add_count_list(CLI::App& cmd, const std::string& name, std::string&
 CLI::Option* add_seed(CLI::App& cmd, std::uint64_t& value, const std::string& description);
 CLI::Option* add_real(CLI::App& cmd, const std::string& name, double& value, const RealRange& range,
                       const std::string& description);
+/// A size in bytes written as a whole number with an optional binary suffix K, M, G or T
+/// ("512M" = 512·2^20 bytes); at most 2^60 bytes. `parse_size` returns it, or throws
+/// xi::InputError "OPTION: <reason>".
+std::string size_error(std::string_view text);
+std::uint64_t parse_size(std::string_view text, std::string_view option);
+/// --max-memory SIZE: the cap on the bytes the recording tape may reserve (0: no cap).
+inline constexpr std::string_view kDefaultMaxMemory = "4G";
+CLI::Option* add_max_memory(CLI::App& cmd, std::string& value);
+
 /// An output file option: an empty FILE is refused when parsed; check_output_files does the rest.
 CLI::Option* add_output(CLI::App& cmd, const std::string& name, std::string& value,
                         const std::string& description, const std::string& type = "FILE");

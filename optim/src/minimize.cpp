@@ -112,7 +112,7 @@ Run run_once(const ScalarFunction& f, const Vector& start, const OptimizerSpec& 
     const double gnorm = x.grad().norm();
     TraceRow row{k, loss, gnorm, scheduler.lr(), {}};
     if (trace_params) row.params.assign(x.data(), x.data() + x.size());
-    run.trace.rows.push_back(std::move(row));
+    append_row(run.trace, std::move(row), o.max_trace_rows);
 
     std::optional<StopVerdict> verdict = stop.check(k, loss, gnorm);
     if (!verdict && k < o.check_gradient_iterations) {

@@ -1,5 +1,5 @@
-#include <xigrad/optim/trace.hpp>
 #include <xigrad/optim/input_file.hpp>
+#include <xigrad/optim/trace.hpp>
 
 #include <fmt/format.h>
 #include <fmt/std.h>
@@ -263,6 +263,23 @@ Trace parse_trace_csv(std::string_view text, std::string_view source) {
     trace.rows.push_back(std::move(row));
   }
   return trace;
+}
+
+void append_row(Trace& trace, TraceRow row, std::size_t max_rows) {
+  auto& rows = trace.rows;
+  const auto on_stride = [&](const TraceRow& r) { return r.iteration % trace.stride == 0; };
+  // The previous last row was kept only for being last.
+  if (!rows.empty() && !on_stride(rows.back())) rows.pop_back();
+  rows.push_back(std::move(row));
+  if (max_rows == 0 || rows.size() <= max_rows || !on_stride(rows.back())) return;
+  trace.stride *= 2;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!on_stride(rows[i]) && i + 1 != rows.size()) continue;
+    if (kept != i) rows[kept] = std::move(rows[i]);  // never a self-move, which empties params
+    ++kept;
+  }
+  rows.resize(kept);
 }
 
 Trace read_trace_csv(const std::filesystem::path& path) {

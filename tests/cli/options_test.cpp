@@ -404,3 +404,40 @@ TEST_F(OutputPathTest, BinaryRefusesAFifoWithExit2) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------- memory cap and trace (row 24)
+
+TEST(Options, MaxMemoryCapsTheRecordingWithExit2NamingTheOption) {
+  std::string w = "W=[1";
+  for (int i = 1; i < 20000; ++i) w += ",1";
+  w += "]";
+  const Result capped = run_app({"grad", "sum(W*W)", "--at", w, "--max-memory", "100K"});
+  EXPECT_EQ(capped.status, 2);
+  EXPECT_THAT(capped.err, HasSubstr("the tape's memory limit is reached"));
+  EXPECT_THAT(capped.err, HasSubstr("--max-memory"));
+  EXPECT_EQ(capped.out, "");
+  for (const char* cap : {"0", "1G", "4g", "67108864"}) {
+    const Result ok = run_app({"grad", "sum(W*W)", "--at", w, "--max-memory", cap, "--json"});
+    EXPECT_EQ(ok.status, 0) << cap << ": " << ok.err;
+  }
+  for (const char* bad : {"-1", "12Q", "1.5G", "", "2000000T"}) {
+    const Result r = run_app({"grad", "x", "--at", "x=1", "--max-memory", bad});
+    EXPECT_EQ(r.status, 2) << bad;
+    EXPECT_THAT(r.err, HasSubstr("--max-memory")) << bad;
+    EXPECT_THAT(r.err, HasSubstr("is not a size of at most 2^60 bytes")) << bad;
+  }
+}
+
+TEST_F(OutputPathTest, ALongMinimizeRunWritesABoundedTrace) {
+  const std::string trace = (dir_ / "t.csv").string();
+  const Result r = run_app({"minimize", "x^2", "--from", "x=1", "--lr", "1e-9", "--iters", "300000",
+                            "--tol", "0", "--trace", trace});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ifstream in(trace);
+  std::size_t lines = 0;
+  std::string line, last;
+  while (std::getline(in, line)) ++lines, last = line;
+  EXPECT_LE(lines, 100'002u);  // the header, at most 100,000 rows and the last iterate
+  EXPECT_GT(lines, 50'000u);
+  EXPECT_EQ(last.substr(0, last.find(',')), "300000");
+}

@@ -65,6 +65,19 @@ TEST(Minimize, TolZeroRunsExactlyNIterations) {
   EXPECT_EQ(r.optimizer, "gd");
 }
 
+TEST(Minimize, ALongRunKeepsABoundedTraceEndingAtTheLastIterate) {
+  const auto r =
+      optim::minimize(bowl, Vector{{1.0, 1.0}}, {"gd", {.lr = 1e-6}},
+                      {.stop = {.max_iterations = 5000, .tol = 0}, .max_trace_rows = 100});
+  EXPECT_EQ(r.iterations, 5000u);
+  ASSERT_LE(r.trace.rows.size(), 101u);
+  EXPECT_EQ(r.trace.stride, 64u);
+  EXPECT_EQ(r.trace.rows.front().iteration, 0u);
+  EXPECT_EQ(r.trace.rows.back().iteration, 5000u);
+  EXPECT_EQ(r.trace.rows.back().params[0], r.x[0]);  // the last row is the final point
+  EXPECT_EQ(r.trace.rows[1].iteration, 64u);
+}
+
 TEST(Minimize, GradientToleranceConverges) {
   const auto r =
       optim::minimize(bowl, Vector{{1.0, 1.0}}, {"gd", {.lr = 0.1}}, {.stop = {.tol = 1e-8}});

@@ -188,3 +188,36 @@ TEST(TraceCsv, SaveAndReadFile) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(TraceBound, KeepsEveryRowWhileShortAndWithoutABound) {
+  xi::optim::Trace t;
+  for (std::size_t k = 0; k < 10; ++k) xi::optim::append_row(t, {k, 1.0, 0.0, 0.1, {}}, 10);
+  ASSERT_EQ(t.rows.size(), 10u);
+  EXPECT_EQ(t.stride, 1u);
+  xi::optim::Trace all;
+  for (std::size_t k = 0; k < 5000; ++k) xi::optim::append_row(all, {k, 1.0, 0.0, 0.1, {}}, 0);
+  EXPECT_EQ(all.rows.size(), 5000u);
+}
+
+TEST(TraceBound, AMillionIterationsKeepABoundedEvenlySpacedTraceWithFirstAndLast) {
+  xi::optim::Trace t;
+  const std::size_t n = 1'000'000;
+  for (std::size_t k = 0; k < n; ++k) {
+    xi::optim::append_row(t, {k, static_cast<double>(k), 0.0, 0.1, {static_cast<double>(k)}}, 1000);
+    ASSERT_LE(t.rows.size(), 1001u);
+    ASSERT_EQ(t.rows.back().iteration, k);  // the last row appended is always there
+  }
+  EXPECT_EQ(t.stride, 1024u);  // 2^10: the first power of two that keeps 1e6 / stride ≤ 1000
+  EXPECT_EQ(t.rows.front().iteration, 0u);
+  EXPECT_EQ(t.rows.back().iteration, n - 1);
+  for (std::size_t i = 0; i + 1 < t.rows.size(); ++i) {
+    EXPECT_EQ(t.rows[i].iteration, i * t.stride);
+    EXPECT_EQ(t.rows[i].loss, static_cast<double>(t.rows[i].iteration));
+    ASSERT_EQ(t.rows[i].params.size(), 1u);  // rows that stay keep their parameters
+    EXPECT_EQ(t.rows[i].params[0], t.rows[i].loss);
+  }
+}
+
+}  // namespace

@@ -71,6 +71,9 @@ struct MinimizeOptions {
   std::vector<std::string> names{};
   /// Parameters are recorded in the trace when there are at most this many.
   std::size_t max_traced_params = 50;
+  /// Rows of a run's trace: beyond this, the trace keeps every 2nd, 4th, ... iterate (and always
+  /// the first and the last), so its size stays bounded (see append_row). 0 keeps every row.
+  std::size_t max_trace_rows = 100'000;
 };
 
 /// One run of the optimizer from one starting point.
@@ -83,7 +86,7 @@ struct Run {
   bool converged = false;      ///< stopped by a tolerance
   bool diverged = false;       ///< stopped because the loss or gradient blew up
   std::string stop_reason;     ///< see StopVerdict::reason
-  Trace trace;                 ///< one row per iterate (row k = iterate k)
+  Trace trace;                 ///< one row per iterate, thinned beyond max_trace_rows
 };
 
 /// The result of minimize(): the best run's fields, every run, and which one is best.

@@ -25,8 +25,18 @@ struct TraceRow {
 struct Trace {
   std::string label{};                     ///< e.g. "lr = 0.1"; not stored in the CSV
   std::vector<std::string> param_names{};  ///< names of the recorded parameters, in order
-  std::vector<TraceRow> rows{};            ///< one per iteration, in order
+  std::vector<TraceRow> rows{};            ///< in order of iteration (see append_row)
+  /// Rows kept by append_row are at iterations that are multiples of this, plus the last row.
+  std::size_t stride = 1;
 };
+
+/// Appends `row` to a trace that keeps at most about `max_rows` rows, so that a run of millions
+/// of iterations has a trace of bounded size. While the trace is short every row is kept; when
+/// the rows at multiples of `trace.stride` would number more than `max_rows`, every other one is
+/// dropped and the stride doubles (1, 2, 4, ...). The first row (iteration 0) and the last row
+/// appended are always kept, so a plot of the trace starts and ends where the run did.
+/// `max_rows` = 0 keeps every row.
+void append_row(Trace& trace, TraceRow row, std::size_t max_rows);
 
 /// Formats a trace as CSV: a header `iteration,loss,grad_norm,lr,<param names...>` and one line
 /// per row.

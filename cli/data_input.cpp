@@ -16,13 +16,6 @@
 namespace xi::cli {
 namespace {
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t");
-  return std::string(s.substr(b, e - b + 1));
-}
-
 // "\"a\", \"b\", ... (14 in all)"
 std::string list_names(const std::vector<std::string>& names) {
   constexpr std::size_t kShown = 20;

@@ -16,7 +16,6 @@
 #include "options.hpp"
 
 namespace xi::cli {
-namespace {
 
 std::string trim(std::string_view s) {
   const auto b = s.find_first_not_of(" \t");
@@ -24,6 +23,8 @@ std::string trim(std::string_view s) {
   const auto e = s.find_last_not_of(" \t");
   return std::string(s.substr(b, e - b + 1));
 }
+
+namespace {
 
 // Splits at commas outside parentheses and brackets, so a value may be pow(2, 0.5) or [1, 2].
 std::vector<std::string> split_items(const std::string& s) {

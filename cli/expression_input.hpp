@@ -40,6 +40,9 @@ struct Binding {
   double scalar() const { return values.front(); }
 };
 
+/// `s` without leading and trailing blanks (spaces and tabs).
+std::string trim(std::string_view s);
+
 /// NAME=VALUE pairs from `--at` (each element one occurrence, itself a comma-separated list;
 /// commas inside brackets and parentheses do not split). A value is a number, an expression of
 /// numbers and constants (8/7, pi/4) or a vector or matrix literal of them. Throws InputError

@@ -170,7 +170,7 @@ TEST_F(AtomicFileTest, UnwritableDirectoryLeavesOldFileIntact) {
 }
 
 // Concurrent writers never share a temporary file: the result is one complete version.
-TEST_F(AtomicFileTest, ConcurrentWritersProduceOneCompleteVersion) {
+TEST_F(AtomicFileTest, ConcurrentWriterThreadsProduceOneCompleteVersion) {
   const fs::path target = dir_ / "shared.txt";
   std::vector<std::string> versions;
   for (char c = 'a'; c < 'i'; ++c) versions.emplace_back(20000, c);

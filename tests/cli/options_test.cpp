@@ -20,6 +20,7 @@
 #include "options.hpp"
 #include "run_app.hpp"
 #include "run_xigrad.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -36,20 +37,8 @@ std::string first_line(const std::string& err) {
   return err.substr(0, err.find('\n'));
 }
 
-/// A fresh directory per test, removed afterwards.
-class OutputPathTest : public ::testing::Test {
+class OutputPathTest : public xi::test::TempDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("xigrad_cli_options_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
   std::vector<std::string> entries() const {
     std::vector<std::string> names;
     for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename());
@@ -62,7 +51,6 @@ class OutputPathTest : public ::testing::Test {
     s << in.rdbuf();
     return s.str();
   }
-  fs::path dir_;
 };
 
 // ---------------------------------------------------------------- counts and seeds (row 2)

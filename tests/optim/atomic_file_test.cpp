@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 #include <xigrad/autodiff/error.hpp>
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using xi::optim::check_output_path;
@@ -23,22 +24,8 @@ using xi::optim::write_file_atomically;
 
 namespace {
 
-/// A fresh directory per test, removed afterwards.
-class AtomicFileTest : public ::testing::Test {
+class AtomicFileTest : public xi::test::TempDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("xigrad_atomic_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(dir_, ec);
-  }
-
   static std::string read(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     std::ostringstream s;
@@ -55,8 +42,6 @@ class AtomicFileTest : public ::testing::Test {
     std::sort(names.begin(), names.end());
     return names;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(AtomicFileTest, WritesNewFile) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 #include <xigrad/autodiff/error.hpp>
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -17,20 +18,8 @@ using xi::optim::read_input_file;
 
 namespace {
 
-/// A fresh directory per test, removed afterwards.
-class InputFileTest : public ::testing::Test {
+class InputFileTest : public xi::test::TempDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("xigrad_input_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
   fs::path write(const std::string& name, const std::string& text) {
     const fs::path p = dir_ / name;
     std::ofstream(p, std::ios::binary) << text;
@@ -45,8 +34,6 @@ class InputFileTest : public ::testing::Test {
     ADD_FAILURE() << "no error for " << p;
     return {};
   }
-
-  fs::path dir_;
 };
 
 TEST_F(InputFileTest, ReadsARegularFileWhole) {

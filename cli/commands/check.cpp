@@ -1,6 +1,7 @@
 // xigrad check EXPR --at ... --grad NAME=EXPR ...: hand-derived gradient components beside the
 // engine's and central finite differences; exits 1 when one disagrees. A vector variable's hand
-// gradient is a vector expression of its shape.
+// gradient is a vector expression of its shape. --nodes FILE checks a hand-written ξ table
+// instead (node_report.hpp).
 
 #include <memory>
 
@@ -14,6 +15,7 @@
 #include "expr/parser.hpp"
 #include "expression_input.hpp"
 #include "format.hpp"
+#include "node_report.hpp"
 #include "options.hpp"
 
 namespace xi::cli {
@@ -41,14 +43,19 @@ class CheckCommand final : public Command {
                     "a hand-derived component ∂EXPR/∂NAME as an expression (repeatable); for a "
                     "vector NAME, a vector expression")
         ->allow_extra_args(false)
-        ->type_name("NAME=EXPR")
-        ->required();
+        ->type_name("NAME=EXPR");
+    cmd->add_option("--nodes", nodes_,
+                    "a hand-written ξ table to check row by row (see docs/cli.md)")
+        ->type_name("FILE")
+        ->excludes("--grad");
     add_real(*cmd, "--tol", options_.rel_tol, kPositive, "relative error accepted")
         ->capture_default_str();
     return cmd;
   }
 
   int run(const Io& io) override {
+    if (!nodes_.empty()) return run_node_check(args_, nodes_, options_, io);
+    if (grads_.empty()) throw InputError("check needs --grad NAME=EXPR or --nodes FILE");
     const std::vector<HandItem> items = parse_items();
     std::vector<Program> programs;
     for (const HandItem& h : items) programs.push_back(h.program);
@@ -196,6 +203,7 @@ class CheckCommand final : public Command {
 
   ExpressionArgs args_;
   std::vector<std::string> grads_;
+  std::string nodes_;
   CheckOptions options_;
 };
 

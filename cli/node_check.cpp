@@ -407,8 +407,16 @@ class Checker {
         if (missing_why_[k].empty()) {
           std::string vars;
           for (const std::string& v : it->second) vars += (vars.empty() ? "" : ", ") + v;
-          missing_why_[k] = fmt::format(
-              "no d/{} is given, but {} depends on {}: the chain misses this path", in, in, vars);
+          missing_why_[k] =
+              it->second.contains(in)
+                  ? fmt::format(
+                        "no d/{} is given, but the table derives {}: the chain misses "
+                        "this path",
+                        in, in)
+                  : fmt::format(
+                        "no d/{} is given, but {} depends on {}: the chain misses this "
+                        "path",
+                        in, in, vars);
         }
       }
     }

@@ -107,8 +107,16 @@ class LineParser {
     const auto [b, e] = trimmed(norm_, begin, end);
     try {
       return {parse(norm_.substr(b, e - b)), b};
-    } catch (const ExprError& err) {
-      throw table_.error_at(row_, b + err.offset(), 1, err.description());
+    } catch (const ExprError&) {
+      // Parse it again behind one blank per character of the line before it, so that the
+      // columns the message names ("the '(' at column 9") are columns of the line.
+      const std::size_t pad = column_of(row_.text, b) - 1;
+      try {
+        parse(std::string(pad, ' ') + norm_.substr(b, e - b));
+      } catch (const ExprError& err) {
+        throw table_.error_at(row_, b + err.offset() - pad, 1, err.description());
+      }
+      throw;
     }
   }
 

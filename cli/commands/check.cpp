@@ -37,7 +37,9 @@ class CheckCommand final : public Command {
  public:
   CLI::App* add_to(CLI::App& app) override {
     CLI::App* cmd = app.add_subcommand(
-        "check", "hand-derived gradient (--grad) vs the engine vs finite differences");
+        "check",
+        "hand-derived gradient (--grad) vs the engine vs finite differences, or a ξ table "
+        "(--nodes) row by row");
     args_.add_to(*cmd);
     cmd->add_option("--grad", grads_,
                     "a hand-derived component ∂EXPR/∂NAME as an expression (repeatable); for a "

@@ -248,17 +248,19 @@ class Checker {
     return out;
   }
 
-  static std::string mismatch(const std::string& input, const std::string& formula, const Shape& hs,
-                              const std::vector<double>& hand, const Shape& es,
-                              const std::vector<double>& engine) {
-    if (engine.size() <= 6 || hand.size() == 1) {
+  std::string mismatch(const std::string& input, const std::string& formula, const Shape& hs,
+                       const std::vector<double>& hand, const Shape& es,
+                       const std::vector<double>& engine) const {
+    if (engine.size() <= 6) {
       return fmt::format("d/{} written {} is {}, the engine's is {}", input, formula,
                          brief_value(hs, hand), brief_value(es, engine));
     }
+    const auto h = [&](std::size_t k) { return hand.size() == 1 ? hand[0] : hand[k]; };
     std::size_t k = 0;
-    while (k + 1 < engine.size() && hand[k] == engine[k]) ++k;
+    while (k + 1 < engine.size() && close(h(k), engine[k], options_)) ++k;
     return fmt::format("d/{} written {} differs from the engine's at element {}: {} vs {}", input,
-                       formula, k, brief_value(Shape::scalar(), {&hand[k], 1}),
+                       formula, k,
+                       brief_value(Shape::scalar(), {hand.size() == 1 ? &hand[0] : &hand[k], 1}),
                        brief_value(Shape::scalar(), {&engine[k], 1}));
   }
 

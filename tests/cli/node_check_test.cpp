@@ -194,6 +194,23 @@ TEST_F(NodeCheck, MissingPartialThroughARow) {
                                "w: the chain misses this path\n"));
 }
 
+TEST_F(NodeCheck, ChainCanDisagreeWithEveryRowRight) {
+  // L = x has EXPR's value at x = 1 and a right partial, but it is another function.
+  const Result r = check("x^2", "x=1", table("L = x | d/x = 1\n"));
+  EXPECT_EQ(r.status, 1) << r.err << r.out;
+  EXPECT_THAT(r.out, HasSubstr("x         1      2       DISAGREE\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("first wrong row")));
+  EXPECT_THAT(r.out, HasSubstr("the chain DISAGREES with the engine in 1 of 1 components\n"));
+}
+
+TEST_F(NodeCheck, LongVectorPartialNamesTheFirstWrongElement) {
+  const Result r = check("sum(exp(W))", "W=[0,0,0,0,0,0,1,0]",
+                         table("a = exp(W) | d/W = 1\nL = sum(a) | d/a = 1\n"));
+  EXPECT_EQ(r.status, 1) << r.err << r.out;
+  EXPECT_THAT(r.out, HasSubstr("first wrong row: a (line 1): d/W written 1 differs from the "
+                               "engine's at element 6: 1 vs 2.71828\n"));
+}
+
 TEST_F(NodeCheck, TableThatDerivesNoVariable) {
   const Result r = check("exp(w)", "w=1", table("a = exp(w)\n"));
   EXPECT_EQ(r.status, 0) << r.err << r.out;

@@ -110,20 +110,14 @@ class Checker {
         env_[d.name] = std::move(n);
       }
     }
-    for (const NodeRow& row : table_.rows) {
-      for (const NodePartial& p : row.partials) {
-        const auto& b = problem_.bindings();
-        const bool at =
-            std::any_of(b.begin(), b.end(), [&](const Binding& x) { return x.name == p.input; });
-        const bool seen = std::find(report_.derived.begin(), report_.derived.end(), p.input) !=
-                          report_.derived.end();
-        if (at && !seen) report_.derived.push_back(p.input);
-      }
+    // The --at variables the table differentiates by, in --at order.
+    for (const Binding& b : problem_.bindings()) {
+      const bool derived = std::any_of(table_.rows.begin(), table_.rows.end(), [&](const auto& r) {
+        return std::any_of(r.partials.begin(), r.partials.end(),
+                           [&](const NodePartial& p) { return p.input == b.name; });
+      });
+      if (derived) report_.derived.push_back(b.name);
     }
-    std::stable_sort(report_.derived.begin(), report_.derived.end(),
-                     [&](const std::string& a, const std::string& b) {
-                       return binding_index(a) < binding_index(b);
-                     });
   }
 
   std::size_t binding_index(std::string_view name) const {
@@ -259,9 +253,7 @@ class Checker {
     std::size_t k = 0;
     while (k + 1 < engine.size() && close(h(k), engine[k], options_)) ++k;
     return fmt::format("d/{} written {} differs from the engine's at element {}: {} vs {}", input,
-                       formula, k,
-                       brief_value(Shape::scalar(), {hand.size() == 1 ? &hand[0] : &hand[k], 1}),
-                       brief_value(Shape::scalar(), {&engine[k], 1}));
+                       formula, k, num(h(k)), num(engine[k]));
   }
 
   // Which derivative the hand partial is: the gradient (a scalar row), a column (a scalar

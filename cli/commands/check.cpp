@@ -1,6 +1,6 @@
 // xigrad check EXPR --at ... --grad NAME=EXPR ...: hand-derived gradient components beside the
 // engine's and central finite differences; exits 1 when one disagrees. A vector variable's hand
-// gradient is a vector expression of its shape.
+// gradient is a vector expression of its shape. --format md|latex|html exports the report.
 
 #include <memory>
 
@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <xigrad/autodiff/check.hpp>
 #include <xigrad/autodiff/error.hpp>
+#include <xigrad/autodiff/export.hpp>
 
 #include "command.hpp"
 #include "expr/evaluate.hpp"
@@ -15,6 +16,7 @@
 #include "expression_input.hpp"
 #include "format.hpp"
 #include "options.hpp"
+#include "output_format.hpp"
 
 namespace xi::cli {
 namespace {
@@ -45,10 +47,12 @@ class CheckCommand final : public Command {
         ->required();
     add_real(*cmd, "--tol", options_.rel_tol, kPositive, "relative error accepted")
         ->capture_default_str();
+    add_format(*cmd, format_, {"text", "json", "md", "latex", "html"});
     return cmd;
   }
 
   int run(const Io& io) override {
+    const OutputFormat format = output_format(format_, args_.json);
     const std::vector<HandItem> items = parse_items();
     std::vector<Program> programs;
     for (const HandItem& h : items) programs.push_back(h.program);
@@ -87,8 +91,17 @@ class CheckCommand final : public Command {
       return problem.evaluate(vars).scalar();
     };
     const GradientReport report = check_gradient(f, x, hv, options_, checked);
-
-    if (args_.json) {
+    const int status = report.ok ? kExitOk : kExitDisagree;
+    if (format == OutputFormat::markdown || format == OutputFormat::latex) {
+      io.out << (format == OutputFormat::markdown ? to_markdown(report) : to_latex(report));
+      return status;
+    }
+    if (format == OutputFormat::html) {
+      io.out << to_html(report, {fmt::format("Gradient check of L = {}", problem.program().source),
+                                 fmt::format("at {}", problem.point_text())});
+      return status;
+    }
+    if (format == OutputFormat::json) {
       Json comps = Json::array();
       for (const CheckComponent& c : report.components) {
         Json j = Json::object();
@@ -197,6 +210,7 @@ class CheckCommand final : public Command {
   ExpressionArgs args_;
   std::vector<std::string> grads_;
   CheckOptions options_;
+  std::string format_;
 };
 
 }  // namespace

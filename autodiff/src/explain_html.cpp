@@ -109,8 +109,9 @@ std::string svg(const Graph& g) {
   std::string out = fmt::format(
       "<svg id=\"graph\" width=\"{0:.0f}\" height=\"{1:.0f}\" "
       "viewBox=\"0 0 {0:.0f} {1:.0f}\" role=\"img\" aria-label=\"the computation graph\">\n"
-      "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" "
-      "markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" "
+      "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"9\" "
+      "markerHeight=\"9\" markerUnits=\"userSpaceOnUse\" orient=\"auto-start-reverse\"><path "
+      "d=\"M0,0 L10,5 L0,10 z\" "
       "fill=\"#9ca3af\"/></marker></defs>\n<g class=\"edges\">\n",
       g.width, g.height);
   // Two edges between the same nodes (x·x) bend apart.
@@ -127,10 +128,12 @@ std::string svg(const Graph& g) {
         "<g class=\"edge\" data-src=\"{}\" data-dst=\"{}\"><path d=\"M{:.1f},{:.1f} C{:.1f},{:.1f} "
         "{:.1f},{:.1f} {:.1f},{:.1f}\" marker-end=\"url(#arrow)\"/>",
         esc(a.key), esc(b.key), x1, y1, x1, mid, x2, mid, x2, y2);
-    if (!e.label.empty()) {  // beside the edge's middle, on the side away from its bend
-      const bool left = x2 < x1;
-      out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\">{}</text>",
-                         (x1 + x2) / 2 + (left ? -6 : 6), mid + 4, left ? "end" : "start",
+    if (!e.label.empty()) {
+      // A quarter of the way down, where edges that meet at one node are still apart.
+      constexpr double t = 0.25;
+      const double bx = x1 + (x2 - x1) * (3 * t * t - 2 * t * t * t);
+      const double by = y1 * (1 - t) * (1 - t) * (1 - t) + 3 * mid * t * (1 - t) + y2 * t * t * t;
+      out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", bx + 6, by + 8,
                          esc(clip(e.label, 22)));
     }
     out += "</g>\n";
@@ -190,7 +193,7 @@ std::string steps_list(const Explanation& e) {
     out += fmt::format(
         "<li data-from=\"{}\" data-from-key=\"{}\" data-to=\"{}\" data-to-key=\"{}\" "
         "data-after=\"{}\" data-element=\"{}\"><span class=\"rule\">{}</span> = <span "
-        "class=\"calc\">{}</span><span class=\"acc\">∂L/∂{}: {}</span></li>\n",
+        "class=\"calc\">{}</span> <span class=\"acc\">(∂L/∂{}: {})</span></li>\n",
         esc(st.from), esc(detail::key_of_name(st.from)), esc(st.to),
         esc(detail::key_of_name(st.to)), esc(detail::cell_number(st.after)), esc(element_of(st.to)),
         cell_text(row[1]), cell_text(row[2]), esc(st.to), cell_text(row[3]));

@@ -52,7 +52,7 @@ tr.hl-to td { background: #dcfce7; }
 #steps li { padding: 2px 6px; border-radius: 4px; color: var(--muted); }
 #steps li.done { color: var(--ink); }
 #steps li.current { background: #ffedd5; color: var(--ink); }
-.acc { margin-left: 18px; color: #15803d; }
+.acc { margin-left: 18px; color: #15803d; white-space: nowrap; }
 footer { margin-top: 28px; color: var(--muted); font-size: 13px; }
 kbd { border: 1px solid #cbd5e1; border-bottom-width: 2px; border-radius: 4px; padding: 0 5px;
       font-size: 12px; background: #fff; }

@@ -14,8 +14,6 @@
 
 namespace xi::detail {
 
-std::size_t display_width(std::string_view s);  // explain.cpp
-
 namespace {
 
 constexpr double kCharWidth = 7.2;  // px per character of the 12px monospace font
@@ -38,9 +36,8 @@ std::string short_vector(const std::vector<std::string>& elements) {
 
 // "w[3]" → "[3]: "; a whole value → "".
 std::string element_prefix(const std::string& name) {
-  if (name.empty() || name.back() != ']') return {};
-  const std::size_t open = name.rfind('[');
-  return open == std::string::npos || open == 0 ? std::string() : name.substr(open) + ": ";
+  const std::string element = split_element(name).second;
+  return element.empty() ? element : element + ": ";
 }
 
 void size_box(GraphNode& n) {

@@ -11,14 +11,13 @@
 
 #include <fmt/format.h>
 
+#include <xigrad/autodiff/printable.hpp>
+
 #include "explain_graph.hpp"
 #include "explain_html_template.hpp"
 #include "explain_sheet.hpp"
 
 namespace xi {
-namespace detail {
-std::size_t display_width(std::string_view s);  // explain.cpp
-}  // namespace detail
 
 namespace {
 
@@ -65,7 +64,10 @@ std::string clip(const std::string& s, std::size_t max) {
   return out + "…";
 }
 
-std::string page_start(const HtmlOptions& o, std::string_view body_attributes) {
+// The title and subtitle come from the user (an expression): what a terminal would not show
+// as is (controls, invalid UTF-8, bidirectional overrides) is written as an escape here too.
+std::string page_start(const HtmlOptions& options, std::string_view body_attributes) {
+  const HtmlOptions o{printable(options.title), printable(options.subtitle)};
   std::string out = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -177,13 +179,6 @@ std::string html_table(const detail::Sheet& s, std::string_view id, std::size_t 
   return out + "</tbody>\n</table>\n";
 }
 
-// "W[2]" → "[2]"; whole values → "".
-std::string element_of(const std::string& name) {
-  if (name.empty() || name.back() != ']') return {};
-  const std::size_t open = name.rfind('[');
-  return open == std::string::npos || open == 0 ? std::string() : name.substr(open);
-}
-
 std::string steps_list(const Explanation& e) {
   const detail::Sheet s = detail::steps_sheet(e);
   std::string out = "<ol id=\"steps\">\n";
@@ -195,8 +190,9 @@ std::string steps_list(const Explanation& e) {
         "data-after=\"{}\" data-element=\"{}\"><span class=\"rule\">{}</span> = <span "
         "class=\"calc\">{}</span> <span class=\"acc\">(∂L/∂{}: {})</span></li>\n",
         esc(st.from), esc(detail::key_of_name(st.from)), esc(st.to),
-        esc(detail::key_of_name(st.to)), esc(detail::cell_number(st.after)), esc(element_of(st.to)),
-        cell_text(row[1]), cell_text(row[2]), esc(st.to), cell_text(row[3]));
+        esc(detail::key_of_name(st.to)), esc(detail::cell_number(st.after)),
+        esc(detail::split_element(st.to).second), cell_text(row[1]), cell_text(row[2]), esc(st.to),
+        cell_text(row[3]));
   }
   return out + "</ol>\n";
 }

@@ -26,14 +26,20 @@ std::string shaped(double first, const Shape& shape) {
   return fmt::format("[{}, …] {}", cell_number(first), shape);
 }
 
-// "w[5]" → "w"; "ξ3[1]" → "ξ3"; other names unchanged.
 std::string base_of(const std::string& name) {
-  if (name.empty() || name.back() != ']') return name;
-  const std::size_t open = name.rfind('[');
-  return open == std::string::npos || open == 0 ? name : name.substr(0, open);
+  return split_element(name).first;
 }
 
 }  // namespace
+
+std::pair<std::string, std::string> split_element(const std::string& printed_name) {
+  const std::size_t open = printed_name.rfind('[');
+  if (printed_name.empty() || printed_name.back() != ']' || open == std::string::npos ||
+      open == 0) {
+    return {printed_name, ""};
+  }
+  return {printed_name.substr(0, open), printed_name.substr(open)};
+}
 
 std::string cell_number(double v) {
   if (std::isnan(v)) return "nan";

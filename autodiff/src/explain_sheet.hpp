@@ -5,6 +5,8 @@
 // (vector values, partials and adjoints) is rendered by changing that function alone.
 
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <xigrad/autodiff/check.hpp>
@@ -23,6 +25,9 @@ struct Sheet {
   std::vector<std::string> keys;  ///< per row: the graph key of the node it describes (or "")
 };
 
+/// Width of `s` in columns, one per code point (combining marks none); defined in explain.cpp.
+std::size_t display_width(std::string_view s);
+
 /// A number as the tables print it: 6 significant digits, "nan" and "inf" spelled out, no "-0".
 std::string cell_number(double v);
 
@@ -34,6 +39,9 @@ std::string definition_cell(const NodeRow& n);  ///< "1 + ξ3" (the right-hand s
 std::string value_cell(const NodeRow& n);       ///< "0.731059"; a tensor "[0.5, …] (2)"
 std::string adjoint_cell(const NodeRow& n);     ///< ∂L/∂ξ, as value_cell
 std::string partial_cell(const NodeRow& n, const PartialRow& p);  ///< "∂ξ5/∂ξ4 = -1/ξ4^2 = -0.53"
+
+/// "w[3]" → {"w", "[3]"}, "ξ2[0]" → {"ξ2", "[0]"}; a whole value's name → {name, ""}.
+std::pair<std::string, std::string> split_element(const std::string& printed_name);
 
 /// Graph keys: "xi4" for ξ4 (and its elements "ξ4[1]"), "leaf-w" for w (and "w[1]").
 std::string node_key(const NodeRow& n);

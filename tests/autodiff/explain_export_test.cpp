@@ -212,6 +212,10 @@ TEST_F(ExportTest, HtmlPageIsSelfContained) {
   }
   EXPECT_THAT(page, HasSubstr("<title>L &lt;&amp;&gt; &quot;title&quot;</title>"));
   EXPECT_THAT(page, HasSubstr("<style>"));
+  // A control character in a title (it comes from the user) is shown as an escape.
+  const std::string hostile = xi::to_html(lecture(), {"a\x1b[31m", ""});
+  EXPECT_THAT(hostile, HasSubstr("<h1>a\\x1b[31m</h1>"));
+  EXPECT_THAT(hostile, Not(HasSubstr("\x1b")));
   EXPECT_THAT(page, HasSubstr("<script>"));
 }
 

@@ -131,11 +131,14 @@ std::string svg(const Graph& g) {
         "{:.1f},{:.1f} {:.1f},{:.1f}\" marker-end=\"url(#arrow)\"/>",
         esc(a.key), esc(b.key), x1, y1, x1, mid, x2, mid, x2, y2);
     if (!e.label.empty()) {
-      // A quarter of the way down, where edges that meet at one node are still apart.
+      // A quarter of the way down, where edges that meet at one node are still apart, and on
+      // the outer side: left of an edge that runs to the right, right of the others.
       constexpr double t = 0.25;
       const double bx = x1 + (x2 - x1) * (3 * t * t - 2 * t * t * t);
       const double by = y1 * (1 - t) * (1 - t) * (1 - t) + 3 * mid * t * (1 - t) + y2 * t * t * t;
-      out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", bx + 6, by + 8,
+      const bool rightwards = x2 > x1 + 1;
+      out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\">{}</text>",
+                         rightwards ? bx - 6 : bx + 6, by + 8, rightwards ? "end" : "start",
                          esc(clip(e.label, 22)));
     }
     out += "</g>\n";

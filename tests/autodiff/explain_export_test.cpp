@@ -255,6 +255,14 @@ TEST_F(ExportTest, HtmlGraphOfATensorLeafShowsAShortVector) {
               HasSubstr("data-adj-key=\"leaf-W\" data-final=\"[1.64872, 0.367879, 7.38906]\""));
 }
 
+// LaTeX's special characters in a name are escaped, in math as in text.
+TEST(ExportCheck, LatexSpecialCharactersAreEscaped) {
+  xi::GradientReport r;
+  r.components.push_back({"loss%_{1}&#", 1, 1, std::nullopt, 1e-6, 0, 0, true});
+  EXPECT_THAT(xi::to_latex(r), HasSubstr("$\\mathrm{loss}\\%\\_\\{1\\}\\&\\#$ & $1$ & $1$"));
+  EXPECT_THAT(xi::to_markdown(r), HasSubstr("| loss%\\_{1}&# | 1 | 1 |"));
+}
+
 TEST(ExportCheck, ReportAsHtml) {
   xi::GradientReport r;
   r.components.push_back({"w", 12, 12, 12.0, 1e-6, 0, 0, true});

@@ -1,6 +1,7 @@
 #include "node_report.hpp"
 
 #include <fmt/format.h>
+#include <xigrad/autodiff/error.hpp>
 
 #include "format.hpp"
 #include "node_check.hpp"
@@ -154,7 +155,10 @@ Json json(const NodeCheckReport& r) {
 }  // namespace
 
 int run_node_check(const ExpressionArgs& args, const std::string& file, const CheckOptions& options,
-                   const Io& io) {
+                   OutputFormat format, const Io& io) {
+  if (format != OutputFormat::text && format != OutputFormat::json) {
+    throw InputError("check --nodes prints text or JSON (--format text|json)");
+  }
   const NodeTable table = read_node_table(file);
   std::vector<Program> programs;
   for (const NodeRow& row : table.rows) {
@@ -163,7 +167,8 @@ int run_node_check(const ExpressionArgs& args, const std::string& file, const Ch
   }
   const Problem problem(args, io.err, programs);
   const NodeCheckReport report = check_node_table(problem, table, options);
-  io.out << (args.json ? dump(json(report)) : text(report, problem, table, options));
+  io.out << (format == OutputFormat::json ? dump(json(report))
+                                          : text(report, problem, table, options));
   return report.ok ? kExitOk : kExitDisagree;
 }
 

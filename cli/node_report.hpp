@@ -9,11 +9,13 @@
 
 #include "command.hpp"
 #include "expression_input.hpp"
+#include "output_format.hpp"
 
 namespace xi::cli {
 
+/// Prints the report in `format` (text or json; the slide formats are refused with exit 2).
 /// Returns kExitOk when every row and the chain agree, kExitDisagree otherwise.
 int run_node_check(const ExpressionArgs& args, const std::string& file, const CheckOptions& options,
-                   const Io& io);
+                   OutputFormat format, const Io& io);
 
 }  // namespace xi::cli

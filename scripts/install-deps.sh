@@ -6,6 +6,7 @@ packages=(
   libeigen3-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   librsvg2-bin libxml2-utils
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

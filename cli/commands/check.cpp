@@ -1,7 +1,7 @@
 // xigrad check EXPR --at ... --grad NAME=EXPR ...: hand-derived gradient components beside the
 // engine's and central finite differences; exits 1 when one disagrees. A vector variable's hand
 // gradient is a vector expression of its shape. --nodes FILE checks a hand-written ξ table
-// instead (node_report.hpp).
+// instead (node_report.hpp). --format md|latex|html exports the report.
 
 #include <memory>
 
@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <xigrad/autodiff/check.hpp>
 #include <xigrad/autodiff/error.hpp>
+#include <xigrad/autodiff/export.hpp>
 
 #include "command.hpp"
 #include "expr/evaluate.hpp"
@@ -17,6 +18,7 @@
 #include "format.hpp"
 #include "node_report.hpp"
 #include "options.hpp"
+#include "output_format.hpp"
 
 namespace xi::cli {
 namespace {
@@ -52,11 +54,13 @@ class CheckCommand final : public Command {
         ->excludes("--grad");
     add_real(*cmd, "--tol", options_.rel_tol, kPositive, "relative error accepted")
         ->capture_default_str();
+    add_format(*cmd, format_, {"text", "json", "md", "latex", "html"});
     return cmd;
   }
 
   int run(const Io& io) override {
-    if (!nodes_.empty()) return run_node_check(args_, nodes_, options_, io);
+    const OutputFormat format = output_format(format_, args_.json);
+    if (!nodes_.empty()) return run_node_check(args_, nodes_, options_, format, io);
     if (grads_.empty()) throw InputError("check needs --grad NAME=EXPR or --nodes FILE");
     const std::vector<HandItem> items = parse_items();
     std::vector<Program> programs;
@@ -96,8 +100,17 @@ class CheckCommand final : public Command {
       return problem.evaluate(vars).scalar();
     };
     const GradientReport report = check_gradient(f, x, hv, options_, checked);
-
-    if (args_.json) {
+    const int status = report.ok ? kExitOk : kExitDisagree;
+    if (format == OutputFormat::markdown || format == OutputFormat::latex) {
+      io.out << (format == OutputFormat::markdown ? to_markdown(report) : to_latex(report));
+      return status;
+    }
+    if (format == OutputFormat::html) {
+      io.out << to_html(report, {fmt::format("Gradient check of L = {}", problem.program().source),
+                                 fmt::format("at {}", problem.point_text())});
+      return status;
+    }
+    if (format == OutputFormat::json) {
       Json comps = Json::array();
       for (const CheckComponent& c : report.components) {
         Json j = Json::object();
@@ -207,6 +220,7 @@ class CheckCommand final : public Command {
   std::vector<std::string> grads_;
   std::string nodes_;
   CheckOptions options_;
+  std::string format_;
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
 // xigrad explain EXPR --at ...: the ξ table of the recorded computation (--steps: the reverse
-// sweep one chain-rule step at a time; --dot: Graphviz; --json).
+// sweep one chain-rule step at a time; --dot: Graphviz; --json; --format md|latex|html).
 
 #include <charconv>
 #include <cmath>
@@ -9,10 +9,12 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <xigrad/autodiff/explain.hpp>
+#include <xigrad/autodiff/export.hpp>
 
 #include "command.hpp"
 #include "expression_input.hpp"
 #include "format.hpp"
+#include "output_format.hpp"
 
 namespace xi::cli {
 namespace {
@@ -150,6 +152,7 @@ class ExplainCommand final : public Command {
     CLI::Option* dot = cmd->add_flag("--dot", dot_, "print the computation as a Graphviz graph");
     dot->excludes(steps);
     dot->excludes(cmd->get_option("--json"));
+    add_format(*cmd, format_, {"text", "json", "dot", "md", "latex", "html"});
     return cmd;
   }
 
@@ -163,15 +166,29 @@ class ExplainCommand final : public Command {
           problem.program().source, num(r.result().value())));
     }
     problem.backward_checked(r);
-    if (dot_) {
+    const OutputFormat format = output_format(format_, args_.json, dot_);
+    if (format == OutputFormat::dot) {
+      if (steps_) throw InputError("--steps has no Graphviz form: leave out one of the two");
       io.out << to_dot(r.result());
       return kExitOk;
     }
     const Explanation e = explain(r.result());
-    if (args_.json) {
-      io.out << dump(to_json(e, steps_));
-    } else {
-      io.out << (steps_ ? steps_text(e) : table_text(e, problem));
+    switch (format) {
+      case OutputFormat::json:
+        io.out << dump(to_json(e, steps_));
+        break;
+      case OutputFormat::markdown:
+        io.out << (steps_ ? steps_to_markdown(e) : to_markdown(e));
+        break;
+      case OutputFormat::latex:
+        io.out << (steps_ ? steps_to_latex(e) : to_latex(e));
+        break;
+      case OutputFormat::html:  // the page shows the table and the steps both
+        io.out << to_html(e, {fmt::format("ξ table of L = {}", problem.program().source),
+                              fmt::format("at {}", problem.point_text())});
+        break;
+      default:
+        io.out << (steps_ ? steps_text(e) : table_text(e, problem));
     }
     return kExitOk;
   }
@@ -180,6 +197,7 @@ class ExplainCommand final : public Command {
   ExpressionArgs args_;
   bool steps_ = false;
   bool dot_ = false;
+  std::string format_;
 };
 
 }  // namespace

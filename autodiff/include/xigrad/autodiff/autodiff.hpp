@@ -4,6 +4,7 @@
 #include <xigrad/autodiff/check.hpp>
 #include <xigrad/autodiff/error.hpp>
 #include <xigrad/autodiff/explain.hpp>
+#include <xigrad/autodiff/export.hpp>
 #include <xigrad/autodiff/grad.hpp>
 #include <xigrad/autodiff/parameter.hpp>
 #include <xigrad/autodiff/tape.hpp>

@@ -5,6 +5,8 @@
 //
 //   xi::Var L = -y * xi::log(1 / (1 + xi::exp(-w * x)));
 //   fmt::print("{}", xi::explain(L).table());
+//
+// The same tables as Markdown, LaTeX or a steppable HTML page: export.hpp.
 
 #include <optional>
 #include <string>

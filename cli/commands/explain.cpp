@@ -1,6 +1,7 @@
 // xigrad explain EXPR --at ...: the ξ table of the recorded computation (--steps: the reverse
 // sweep one chain-rule step at a time; --dot: Graphviz; --json).
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -28,25 +29,36 @@ std::string node_name(const NodeRow& n) {
   return fmt::format("ξ{}", n.id);
 }
 
+// A number as num() prints it; a vector or matrix whole when short (xi::values_text), -0 as 0.
+std::string text(const Shape& shape, const std::vector<double>& values) {
+  if (shape.is_scalar()) return values.empty() ? std::string() : num(values.front());
+  std::vector<double> tidied(values.size());
+  std::transform(values.begin(), values.end(), tidied.begin(), tidy);
+  return values_text(shape, tidied);
+}
+
 std::string partial_text(const NodeRow& n, const PartialRow& p) {
   const std::string lhs = fmt::format("∂{}/∂{}", node_name(n), p.input);
-  // A tensor node's rule is a vector–Jacobian product with no single number (its value is NaN).
-  if (std::isnan(p.value) && !p.formula.empty()) {
-    return fmt::format("{} = {} (vector–Jacobian rule)", lhs, p.formula);
+  // A Jacobian too large to keep has its formula only.
+  if (p.values.empty()) return fmt::format("{} = {}", lhs, p.formula);
+  const std::string v = text(p.shape, p.values);
+  if (p.formula.empty() || p.formula == v || (p.shape.is_scalar() && is_number(p.formula))) {
+    return fmt::format("{} = {}", lhs, v);
   }
-  if (p.formula.empty() || is_number(p.formula)) return fmt::format("{} = {}", lhs, num(p.value));
-  return fmt::format("{} = {} = {}", lhs, p.formula, num(p.value));
+  return fmt::format("{} = {} = {}", lhs, p.formula, v);
 }
 
 std::string table_text(const Explanation& e, const Problem& problem) {
   TextTable t({"node", "definition", "value", "local partials", "∂L/∂node"});
-  for (const LeafRow& l : e.leaves) t.add({l.name, "leaf", num(l.value), "", num(l.adjoint)});
+  for (const LeafRow& l : e.leaves) {
+    t.add({l.name, "leaf", text(l.shape, l.values), "", text(l.shape, l.adjoints)});
+  }
   for (const NodeRow& n : e.nodes) {
     std::vector<std::string> lines;
     for (const PartialRow& p : n.partials) lines.push_back(partial_text(n, p));
     if (!n.kink.empty()) lines.push_back("kink: " + n.kink);
-    t.add(
-        {node_name(n), n.definition, num(n.value), lines.empty() ? "" : lines[0], num(n.adjoint)});
+    t.add({node_name(n), n.definition, text(n.shape, n.values), lines.empty() ? "" : lines[0],
+           text(n.shape, n.adjoints)});
     for (std::size_t i = 1; i < lines.size(); ++i) t.add({"", "", "", lines[i], ""});
   }
   std::string out =
@@ -62,11 +74,6 @@ std::string steps_text(const Explanation& e) {
   if (e.steps.empty() && e.nodes.empty()) {
     return "L is a leaf itself: the reverse sweep has no chain-rule steps\n";
   }
-  if (e.steps.empty()) {
-    return "the reverse sweep goes through tensor nodes only: their steps are vector–Jacobian "
-           "products, not single numbers; the ξ table (explain without --steps) shows each "
-           "node's rule and adjoint\n";
-  }
   std::map<std::string, int> total;
   for (const SweepStep& s : e.steps) ++total[s.to];
   std::map<std::string, int> seen;
@@ -74,6 +81,19 @@ std::string steps_text(const Explanation& e) {
   int k = 0;
   for (const SweepStep& s : e.steps) {
     const int nth = ++seen[s.to];
+    if (s.tensor) {
+      const PartialRow& p = s.partial_row;
+      std::string acc = fmt::format("{} → {}", text(s.to_shape, s.before_values),
+                                    text(s.to_shape, s.after_values));
+      if (total[s.to] > 1) acc += fmt::format("  (contribution {} of {})", nth, total[s.to]);
+      t.add({std::to_string(++k),
+             fmt::format("∂L/∂{} += ∂L/∂{} · ∂{}/∂{}", s.to, s.from, s.from, s.to),
+             fmt::format("{} {} {} = {}", text(s.from_shape, s.adjoints), p.product,
+                         p.values.empty() ? p.formula : text(p.shape, p.values),
+                         text(s.to_shape, s.contribution)),
+             acc});
+      continue;
+    }
     std::string acc = fmt::format("{} → {}", num(s.before), num(s.after));
     if (total[s.to] > 1) acc += fmt::format("  (contribution {} of {})", nth, total[s.to]);
     t.add({std::to_string(++k),
@@ -89,10 +109,27 @@ std::string steps_text(const Explanation& e) {
   out += t.str();
   std::string grads;
   for (const LeafRow& l : e.leaves) {
-    grads += fmt::format("{}∂L/∂{} = {}", grads.empty() ? "" : ", ", l.name, num(l.adjoint));
+    grads +=
+        fmt::format("{}∂L/∂{} = {}", grads.empty() ? "" : ", ", l.name, text(l.shape, l.adjoints));
   }
   if (!grads.empty()) out += fmt::format("\n{}\n", grads);
   return out;
+}
+
+// A number for shape (), an array for a vector, an array of rows for a matrix.
+Json values_json(const Shape& shape, const std::vector<double>& v) {
+  if (shape.is_scalar()) return v.empty() ? Json() : Json(tidy(v.front()));
+  const auto row = [&](std::size_t first, std::size_t n) {
+    Json a = Json::array();
+    for (std::size_t k = first; k < first + n && k < v.size(); ++k) a.push_back(tidy(v[k]));
+    return a;
+  };
+  if (shape.rank == 1) return row(0, v.size());
+  Json rows = Json::array();
+  for (Index r = 0; r < shape.rows; ++r) {
+    rows.push_back(row(std::size_t{r} * shape.cols, static_cast<std::size_t>(shape.cols)));
+  }
+  return rows;
 }
 
 Json to_json(const Explanation& e, bool with_steps) {
@@ -100,24 +137,25 @@ Json to_json(const Explanation& e, bool with_steps) {
   j["value"] = tidy(e.value);
   Json leaves = Json::array();
   for (const LeafRow& l : e.leaves) {
-    leaves.push_back(
-        Json{{"name", l.name}, {"value", tidy(l.value)}, {"adjoint", tidy(l.adjoint)}});
+    leaves.push_back(Json{{"name", l.name},
+                          {"value", values_json(l.shape, l.values)},
+                          {"adjoint", values_json(l.shape, l.adjoints)}});
   }
   Json nodes = Json::array();
   for (const NodeRow& n : e.nodes) {
     Json partials = Json::array();
     for (const PartialRow& p : n.partials) {
-      partials.push_back(
-          Json{{"input", p.input}, {"formula", p.formula}, {"value", tidy(p.value)}});
+      partials.push_back(Json{
+          {"input", p.input}, {"formula", p.formula}, {"value", values_json(p.shape, p.values)}});
     }
     Json node = Json::object();
     node["id"] = n.id;
     node["op"] = n.op;
     node["definition"] = n.definition;
     node["inputs"] = n.inputs;
-    node["value"] = tidy(n.value);
+    node["value"] = values_json(n.shape, n.values);
     node["partials"] = partials;
-    node["adjoint"] = tidy(n.adjoint);
+    node["adjoint"] = values_json(n.shape, n.adjoints);
     if (!n.kink.empty()) node["kink"] = n.kink;
     nodes.push_back(node);
   }
@@ -126,6 +164,16 @@ Json to_json(const Explanation& e, bool with_steps) {
   if (with_steps) {
     Json steps = Json::array();
     for (const SweepStep& s : e.steps) {
+      if (s.tensor) {
+        steps.push_back(Json{{"from", s.from},
+                             {"to", s.to},
+                             {"adjoint", values_json(s.from_shape, s.adjoints)},
+                             {"partial", values_json(s.partial_row.shape, s.partial_row.values)},
+                             {"contribution", values_json(s.to_shape, s.contribution)},
+                             {"before", values_json(s.to_shape, s.before_values)},
+                             {"after", values_json(s.to_shape, s.after_values)}});
+        continue;
+      }
       steps.push_back(Json{{"from", s.from},
                            {"to", s.to},
                            {"adjoint", tidy(s.adjoint)},

@@ -275,8 +275,10 @@ class Walk {
         if (n <= 1 || (slot == first && size == n)) return base;
         return fmt::format("{}[{}]", base, slot - first);
       }
-      case Kind::constant:
-        return fmt::format("{:g}", tape_.value_at(slot));
+      case Kind::constant: {
+        const std::string* given = tape_.leaf_name(slot);
+        return given != nullptr ? *given : fmt::format("{:g}", tape_.value_at(slot));
+      }
       case Kind::scalar:
         return fmt::format("ξ{}", r.id);
       case Kind::tensor:
@@ -296,7 +298,8 @@ class Walk {
     }
     if (a.slot != 0) return name(a.slot, n);
     for (const ConstantName& c : constants_) {
-      if (c.data == a.data && !c.name.empty()) return c.name;
+      if (c.data != a.data || c.name.empty()) continue;
+      return c.name.starts_with('-') ? "(" + c.name + ")" : c.name;  // W·(-X)
     }
     if (n == 1) return fmt::format("{:g}", a.data[0]);
     if (n <= 4) {
@@ -490,7 +493,7 @@ NodeRow make_row(const Walk& w, const NodeRef& r, const double* adj) {
     for (Index i = 0; i < t.n_in; ++i) {
       const TensorArg& a = t.in[i];
       row.input_ids.push_back(a.slot == 0 ? 0 : w.at(a.slot).id);
-      if (!a.requires_grad()) continue;  // a constant input has no partial
+      if (!a.requires_grad() || w.at(a.slot).kind == Kind::constant) continue;  // no partial
       row.partials.push_back(detail::tensor_partial(t, i, row.inputs, self));
     }
     row.kink = tensor_kink(t);
@@ -511,6 +514,7 @@ NodeRow make_row(const Walk& w, const NodeRef& r, const double* adj) {
   for (std::size_t j = 0; j < info.arity; ++j) {
     row.inputs.push_back(names[j]);
     row.input_ids.push_back(v.slot[j] == 0 ? 0 : w.at(v.slot[j]).id);
+    if (v.slot[j] != 0 && w.at(v.slot[j]).kind == Kind::constant) continue;  // a named constant
     row.partials.push_back(PartialRow{
         names[j], substitute(info.partial[j], names), partial[j], Shape::scalar(), {partial[j]}});
     if (std::isnan(partial[j])) notes.push_back(fmt::format("∂ξ{}/∂{} is nan", r.id, names[j]));
@@ -537,7 +541,7 @@ void steps_of_tensor(const Walk& w, const NodeRef& r, std::vector<double>& adj,
   };
   for (Index i = 0; i < t.n_in; ++i) {
     const TensorArg& a = t.in[i];
-    if (!a.requires_grad()) continue;
+    if (!a.requires_grad() || w.at(a.slot).kind == Kind::constant) continue;
     SweepStep s;
     s.tensor = true;
     s.from = self;
@@ -604,6 +608,12 @@ std::vector<SweepStep> sweep_steps(const Walk& w) {
 }  // namespace
 
 // ------------------------------------------------------------------ explain
+
+Var named_constant(double value, std::string name) {
+  Var c = detail::record_constant_leaf(value);
+  Tape::current().name_leaf(c.slot(), std::move(name));
+  return c;
+}
 
 Explanation explain(const Var& L, std::span<const ConstantName> constants) {
   Tape& tape = tape_of(L, "explain");
@@ -832,9 +842,14 @@ std::string to_dot(const Var& L, std::span<const ConstantName> constants) {
              kEllipse, kLeafFill);
         break;
       }
-      case Kind::constant:
-        node(r.slot, num(tape.value_at(r.slot)), kEllipse, kConstFill);
+      case Kind::constant: {
+        const std::string value = num(tape.value_at(r.slot));
+        const std::string name = w.name(r.slot);  // a named constant: "y = 1"
+        node(r.slot,
+             name == fmt::format("{:g}", tape.value_at(r.slot)) ? value : name + " = " + value,
+             kEllipse, kConstFill);
         break;
+      }
       case Kind::scalar: {
         node(r.slot,
              fmt::format("{}\nvalue = {}\n∂L/∂ξ{} = {}", w.definition(r),
@@ -843,7 +858,9 @@ std::string to_dot(const Var& L, std::span<const ConstantName> constants) {
         const ScalarView v = w.view(r);
         for (std::size_t j = 0; j < v.info->arity; ++j) {
           if (v.slot[j] == 0) continue;
-          edge(dot_id(w, v.slot[j]), r.slot, element_prefix(w, v.slot[j], 1) + num(v.recorded[j]));
+          const bool constant = w.at(v.slot[j]).kind == Kind::constant;  // feeds no gradient back
+          edge(dot_id(w, v.slot[j]), r.slot,
+               constant ? std::string() : element_prefix(w, v.slot[j], 1) + num(v.recorded[j]));
         }
         break;
       }
@@ -862,8 +879,12 @@ std::string to_dot(const Var& L, std::span<const ConstantName> constants) {
           if (a.slot != 0 && a.shape.size() == 0) continue;
           if (a.slot == 0) {
             const std::string id = fmt::format("k{}_{}", r.slot, i);
+            const std::string name = w.arg_name(a);
+            const std::string v =
+                values_text(a.shape, std::span<const double>(a.data, a.shape.size()));
             dot += fmt::format("  {} [label=\"{}\", {}, fillcolor=\"{}\"];\n", id,
-                               dot_escape(w.arg_name(a)), kEllipse, kConstFill);
+                               dot_escape(name == v ? v : fmt::format("{} = {}", name, v)),
+                               kEllipse, kConstFill);
             edge(id, r.slot, "");
           } else {
             const PartialRow p = detail::tensor_partial(t, i, names, fmt::format("ξ{}", r.id));

@@ -199,6 +199,11 @@ PartialRow tensor_partial(const TensorNode& t, Index i, std::span<const std::str
   } else {
     p = from_jacobian(t, i);
   }
+  // A partial that is a whole negated name reads without its parentheses: -X, not (-X).
+  if (p.formula.size() > 3 && p.formula.starts_with("(-") && p.formula.ends_with(')') &&
+      p.formula.find_first_of("()", 1) == p.formula.size() - 1) {
+    p.formula = p.formula.substr(1, p.formula.size() - 2);
+  }
   p.input = names[i];
   p.value = p.shape.is_scalar() && p.values.size() == 1 ? p.values.front()
                                                         : std::numeric_limits<double>::quiet_NaN();

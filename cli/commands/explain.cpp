@@ -6,12 +6,14 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <xigrad/autodiff/explain.hpp>
 
 #include "command.hpp"
+#include "explain_recording.hpp"
 #include "expression_input.hpp"
 #include "format.hpp"
 
@@ -48,7 +50,20 @@ std::string partial_text(const NodeRow& n, const PartialRow& p) {
   return fmt::format("{} = {} = {}", lhs, p.formula, v);
 }
 
-std::string table_text(const Explanation& e, const Problem& problem) {
+// "W = [0.5, -1]", then the constants and the data row when given.
+std::string point_text(const Problem& problem, std::optional<std::size_t> row) {
+  std::string s = problem.point_text();
+  std::vector<std::string> consts;
+  for (const Binding& c : problem.constant_bindings()) {
+    consts.push_back(fmt::format("{} = {}", c.name, value_text(c.shape, c.values)));
+  }
+  if (!consts.empty()) s += fmt::format("; constants {}", fmt::join(consts, ", "));
+  if (row) s += fmt::format("; data row {} of {}", *row, problem.data()->source);
+  return s;
+}
+
+std::string table_text(const Explanation& e, const Problem& problem,
+                       std::optional<std::size_t> row) {
   TextTable t({"node", "definition", "value", "local partials", "∂L/∂node"});
   for (const LeafRow& l : e.leaves) {
     t.add({l.name, "leaf", text(l.shape, l.values), "", text(l.shape, l.adjoints)});
@@ -61,8 +76,8 @@ std::string table_text(const Explanation& e, const Problem& problem) {
            text(n.shape, n.adjoints)});
     for (std::size_t i = 1; i < lines.size(); ++i) t.add({"", "", "", lines[i], ""});
   }
-  std::string out =
-      fmt::format("ξ table of L = {}\nat {}\n\n", problem.program().source, problem.point_text());
+  std::string out = fmt::format("ξ table of L = {}\nat {}\n\n", problem.program().source,
+                                point_text(problem, row));
   out += t.str();
   if (!e.nodes.empty()) {
     out += fmt::format("\nL = {} = {}\n", node_name(e.nodes.back()), num(e.value));
@@ -198,28 +213,43 @@ class ExplainCommand final : public Command {
     CLI::Option* dot = cmd->add_flag("--dot", dot_, "print the computation as a Graphviz graph");
     dot->excludes(steps);
     dot->excludes(cmd->get_option("--json"));
+    row_opt_ = cmd->add_option("--row", row_,
+                               "explain one row of the data: each --data column bound to its value "
+                               "in row K (from 0)")
+                   ->type_name("K");
     return cmd;
   }
 
   int run(const Io& io) override {
     const Problem problem(args_, io.err);
-    const Recording r = problem.record();
-    if (r.result().is_constant()) {
-      throw InputError(fmt::format(
-          "'{}' depends on none of the variables given with --at, so nothing is recorded on the "
-          "tape and there is no ξ table (its value is {})",
-          problem.program().source, num(r.result().value())));
+    const std::optional<std::size_t> row =
+        row_opt_->count() > 0 ? std::optional<std::size_t>(row_) : std::nullopt;
+    {
+      // The expression as every subcommand records it, on a tape of its own: the checks say
+      // where in the expression a value stops being finite.
+      Tape scratch;
+      Tape::Scope scope(scratch);
+      const Recording r = problem.record();
+      if (r.result().is_constant()) {
+        throw InputError(fmt::format(
+            "'{}' depends on none of the variables given with --at, so nothing is recorded on "
+            "the tape and there is no ξ table (its value is {})",
+            problem.program().source, num(r.result().value())));
+      }
+      if (!row) problem.backward_checked(r);
     }
-    problem.backward_checked(r);
+    const ExplainRecording rec = record_for_explain(problem, row);
+    const Var& L = rec.recording.result();
+    if (row) throw_if_not_finite(Tape::current(), L);
     if (dot_) {
-      io.out << to_dot(r.result());
+      io.out << to_dot(L, rec.names);
       return kExitOk;
     }
-    const Explanation e = explain(r.result());
+    const Explanation e = explain(L, rec.names);
     if (args_.json) {
       io.out << dump(to_json(e, steps_));
     } else {
-      io.out << (steps_ ? steps_text(e) : table_text(e, problem));
+      io.out << (steps_ ? steps_text(e) : table_text(e, problem, row));
     }
     return kExitOk;
   }
@@ -228,6 +258,8 @@ class ExplainCommand final : public Command {
   ExpressionArgs args_;
   bool steps_ = false;
   bool dot_ = false;
+  std::size_t row_ = 0;
+  CLI::Option* row_opt_ = nullptr;
 };
 
 }  // namespace

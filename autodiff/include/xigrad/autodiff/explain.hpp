@@ -96,6 +96,11 @@ struct ConstantName {
   std::string name;
 };
 
+/// A scalar constant recorded on the current tape under a name, so that explain and to_dot print
+/// it by name ("ξ6 = -y·ξ5", "∂ξ6/∂ξ5 = -y = -1") where a plain number would print its value. It
+/// is no leaf: the table shows no partial with respect to it and no gradient for it.
+Var named_constant(double value, std::string name);
+
 /// The ξ table of the computation that produced L (its tape must keep values). Runs a reverse
 /// sweep to fill the adjoints. Constant tensor inputs listed in `constants` print by name.
 Explanation explain(const Var& L, std::span<const ConstantName> constants = {});

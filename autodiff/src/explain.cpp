@@ -14,6 +14,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
+#include <set>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -134,6 +136,7 @@ std::string substitute(std::string_view formula, const std::array<std::string, 4
 }
 
 std::string explain_num(double v) {
+  if (v == 0) return "0";  // -0 too: 0·ξ5 with a negative ξ5 is no negative number
   return std::isnan(v) ? "nan" : fmt::format("{:.6g}", v);
 }
 
@@ -296,7 +299,11 @@ class Walk {
         if (slot == a.slot) return fmt::format("ξ{}", nodes_[i].id);
       }
     }
-    if (a.slot != 0) return name(a.slot, n);
+    if (a.slot != 0) {
+      std::string given = name(a.slot, n);
+      const bool negative = at(a.slot).kind == Kind::constant && given.starts_with('-');
+      return negative ? "(" + given + ")" : given;  // W·(-X)
+    }
     for (const ConstantName& c : constants_) {
       if (c.data != a.data || c.name.empty()) continue;
       return c.name.starts_with('-') ? "(" + c.name + ")" : c.name;  // W·(-X)
@@ -615,6 +622,20 @@ Var named_constant(double value, std::string name) {
   return c;
 }
 
+Tensor named_constant(const double* data, Shape shape, std::string name) {
+  if (shape.size() == 0) return constant(data, shape);
+  Tape& tape = Tape::current();
+  Index first = 0;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    const Var c = detail::record_constant_leaf(data[i]);
+    if (i == 0) first = c.slot();
+  }
+  tape.name_leaf(first, std::move(name));
+  double* copy = tape.arena().allocate<double>(shape.size());
+  std::copy_n(data, shape.size(), copy);
+  return Tensor::make(copy, shape, first, tape.generation());
+}
+
 Explanation explain(const Var& L, std::span<const ConstantName> constants) {
   Tape& tape = tape_of(L, "explain");
   const Walk w(tape, L.slot(), "explain", constants);
@@ -824,6 +845,22 @@ std::string to_dot(const Var& L, std::span<const ConstantName> constants) {
   constexpr std::string_view kEllipse = "shape=ellipse, style=filled";
   constexpr std::string_view kBox = "shape=box, style=\"rounded,filled\"";
   constexpr std::string_view kLeafFill = "#cfe2f3", kConstFill = "#e6e6e6", kOpFill = "#ffffff";
+  // Recorded constants that nodes read: a scalar one, or the first slot of a constant tensor.
+  std::set<Index> scalar_reads;
+  std::map<Index, const TensorArg*> constant_args;
+  for (const NodeRef& r : w.nodes()) {
+    if (r.kind == Kind::scalar) {
+      const ScalarView v = w.view(r);
+      for (std::size_t j = 0; j < v.info->arity; ++j) scalar_reads.insert(v.slot[j]);
+    } else if (r.kind == Kind::tensor) {
+      for (Index i = 0; i < r.tensor->n_in; ++i) {
+        const TensorArg& a = r.tensor->in[i];
+        if (a.slot != 0 && a.shape.size() > 0 && w.at(a.slot).kind == Kind::constant) {
+          constant_args.emplace(a.slot, &a);
+        }
+      }
+    }
+  }
 
   for (const NodeRef& r : w.nodes()) {
     if (!w.needed(r.slot)) continue;
@@ -843,6 +880,15 @@ std::string to_dot(const Var& L, std::span<const ConstantName> constants) {
         break;
       }
       case Kind::constant: {
+        if (const auto it = constant_args.find(r.slot); it != constant_args.end()) {
+          const TensorArg& a = *it->second;  // a named constant tensor, drawn whole
+          const std::string v =
+              values_text(a.shape, std::span<const double>(a.data, a.shape.size()));
+          node(r.slot, fmt::format("{} = {}", w.name(r.slot, a.shape.size()), v), kEllipse,
+               kConstFill);
+          break;
+        }
+        if (!scalar_reads.contains(r.slot)) break;  // an element of a constant tensor
         const std::string value = num(tape.value_at(r.slot));
         const std::string name = w.name(r.slot);  // a named constant: "y = 1"
         node(r.slot,
@@ -886,6 +932,8 @@ std::string to_dot(const Var& L, std::span<const ConstantName> constants) {
                                dot_escape(name == v ? v : fmt::format("{} = {}", name, v)),
                                kEllipse, kConstFill);
             edge(id, r.slot, "");
+          } else if (w.at(a.slot).kind == Kind::constant) {
+            edge(dot_id(w, a.slot), r.slot, "");  // a named constant feeds no gradient back
           } else {
             const PartialRow p = detail::tensor_partial(t, i, names, fmt::format("ξ{}", r.id));
             const std::string v = p.values.empty() ? p.formula : values_text(p.shape, p.values);

@@ -14,7 +14,7 @@
 
 namespace xi::detail {
 
-/// Six significant digits; NaN prints as "nan" whatever its sign bit.
+/// Six significant digits; NaN prints as "nan" whatever its sign bit, -0 as 0.
 std::string explain_num(double v);
 
 /// Replaces the placeholders of an op-table formula (a, b: inputs; c, d: folded constants) by

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include <xigrad/autodiff/tensor.hpp>
 #include <xigrad/autodiff/var.hpp>
 
 namespace xi {
@@ -100,6 +101,9 @@ struct ConstantName {
 /// it by name ("ξ6 = -y·ξ5", "∂ξ6/∂ξ5 = -y = -1") where a plain number would print its value. It
 /// is no leaf: the table shows no partial with respect to it and no gradient for it.
 Var named_constant(double value, std::string name);
+/// A constant tensor recorded under a name in the same way: "ξ1 = W·(-X)" with ∂ξ1/∂W = -X.
+/// Its values are copied onto the tape.
+Tensor named_constant(const double* data, Shape shape, std::string name);
 
 /// The ξ table of the computation that produced L (its tape must keep values). Runs a reverse
 /// sweep to fill the adjoints. Constant tensor inputs listed in `constants` print by name.

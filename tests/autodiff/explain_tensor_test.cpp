@@ -281,6 +281,32 @@ TEST_F(ExplainTensorTest, LectureLossWithVectorW) {
   EXPECT_THAT(dot, HasSubstr("label=\"X = [2, 1]\""));  // the edge W → ξ1
 }
 
+// The slides' six rows from C++: named constants print by name and take no partial or gradient.
+TEST_F(ExplainTensorTest, NamedConstantsGiveTheSlidesRows) {
+  const xi::Vector neg_x = vec({-2.0, -1.0});
+  const xi::Tensor W = xi::variable(vec({0.5, -1.2}), "W");
+  const xi::Var xi1 = xi::dot(W, xi::named_constant(neg_x.data(), xi::Shape::vector(2), "-X"));
+  const xi::Var xi5 = xi::log(1 / (1 + xi::exp(xi1)));
+  const xi::Var L = xi::named_constant(-1.0, "-y") * xi5;
+  const xi::Explanation ex = xi::explain(L);
+  ASSERT_EQ(ex.leaves.size(), 1u);  // the constants are no leaves
+  ASSERT_EQ(ex.nodes.size(), 6u);
+  EXPECT_EQ(ex.nodes[0].definition, "ξ1 = W·(-X)");
+  ASSERT_EQ(ex.nodes[0].partials.size(), 1u);  // none for -X
+  EXPECT_EQ(ex.nodes[0].partials[0].formula, "-X");
+  EXPECT_THAT(ex.nodes[0].partials[0].values, ElementsAre(-2.0, -1.0));
+  EXPECT_EQ(ex.nodes[5].definition, "ξ6 = -y·ξ5");
+  ASSERT_EQ(ex.nodes[5].partials.size(), 1u);  // none for -y
+  EXPECT_EQ(ex.nodes[5].partials[0].formula, "-y");
+  EXPECT_EQ(ex.nodes[5].partials[0].value, -1.0);
+  const double p = 1 / (1 + std::exp(-(0.5 * 2 - 1.2)));
+  EXPECT_THAT(ex.leaves[0].adjoints, Pointwise(DoubleNear(kTol), {-(1 - p) * 2, -(1 - p)}));
+  for (const xi::SweepStep& s : ex.steps) EXPECT_NE(s.to, "-y");
+  const std::string dot = xi::to_dot(L);
+  EXPECT_THAT(dot, HasSubstr("label=\"-X = [-2, -1]\""));
+  EXPECT_THAT(dot, HasSubstr("label=\"-y = -1\""));
+}
+
 TEST_F(ExplainTensorTest, ValuesTextAbbreviatesConsistently) {
   const std::vector<double> v{1, 2, 3, 4, 5, 6, 7};
   EXPECT_EQ(xi::values_text(xi::Shape::scalar(), {v.data(), 1}), "1");

@@ -17,7 +17,7 @@ namespace xi::detail {
 namespace {
 
 // A Jacobian this large (entries) is described by its formula only.
-constexpr std::size_t kMaxJacobian = std::size_t{1} << 20;
+constexpr std::size_t kMaxJacobian = std::size_t{1} << 16;
 
 bool all_equal(const std::vector<double>& v) {
   return std::all_of(v.begin(), v.end(), [&](double x) { return x == v.front(); });

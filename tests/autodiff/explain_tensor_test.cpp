@@ -281,6 +281,19 @@ TEST_F(ExplainTensorTest, LectureLossWithVectorW) {
   EXPECT_THAT(dot, HasSubstr("label=\"X = [2, 1]\""));  // the edge W → ξ1
 }
 
+// A Jacobian of more than 65536 entries is shown by its formula only.
+TEST_F(ExplainTensorTest, LargeJacobianKeepsItsFormulaOnly) {
+  const xi::Tensor z = xi::variable(xi::Vector(xi::Vector::LinSpaced(300, -1.0, 1.0)), "z");
+  const xi::Explanation ex = xi::explain(xi::sum(xi::softmax(z)));
+  const xi::PartialRow& p = partial(ex, "softmax", "z");
+  EXPECT_TRUE(p.values.empty());
+  EXPECT_FALSE(p.formula.empty());
+  EXPECT_THAT(ex.table(), HasSubstr("∂ξ1/∂z = " + p.formula));
+  // The sweep still reaches z, through the op's own rule: Σ softmax = 1, so ∂L/∂z = 0.
+  ASSERT_EQ(ex.leaves.size(), 1u);
+  for (double g : ex.leaves[0].adjoints) EXPECT_NEAR(g, 0.0, 1e-15);
+}
+
 // The slides' six rows from C++: named constants print by name and take no partial or gradient.
 TEST_F(ExplainTensorTest, NamedConstantsGiveTheSlidesRows) {
   const xi::Vector neg_x = vec({-2.0, -1.0});

@@ -132,6 +132,20 @@ TEST(ExplainLecture, RowExplainsOneDataRow) {
   EXPECT_THAT(g.out, HasSubstr("-88.1365"));
 }
 
+// The whole batch: data columns by name, the negation folded into -y, long vectors abbreviated.
+TEST(ExplainLecture, BatchOverTheData) {
+  const Result r =
+      xigrad({"explain", "sum(-y*log(1/(1+exp(-(X@W)))))", "--data", kHeart, "--positive",
+              "y=AHD:Yes", "--matrix", "X=Age,MaxHR", "--at", "W=[0,0]"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("ξ1    ξ1 = (-X)·W   [0, 0, 0, …, 0] (303)"));
+  EXPECT_THAT(r.out, HasSubstr("∂ξ1/∂W = -X = [[-63, -150], [-67, -108], [-67, -129], …, "
+                               "[-38, -173]] (303, 2)"));
+  EXPECT_THAT(r.out, HasSubstr("ξ6    ξ6 = (-y)·ξ5"));
+  EXPECT_THAT(r.out, HasSubstr("∂ξ6/∂ξ5 = -y = [0, -1, -1, …, 0] (303)"));
+  EXPECT_THAT(r.out, HasSubstr("ξ7    ξ7 = sum(ξ6)"));
+}
+
 TEST(ExplainLecture, BadRowAndConstExit2) {
   std::vector<std::string> args = {"explain",    "sum(-y*log(1/(1+exp(-(X@W)))))",
                                    "--data",     kHeart,

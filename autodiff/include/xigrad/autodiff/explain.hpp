@@ -29,7 +29,7 @@ struct PartialRow {
   std::string formula;         // "-1/ξ4^2" (the op's formula with inputs substituted)
   double value = 0;            // its number when it is one number (shape ()), else NaN
   Shape shape;                 // shape of `values`
-  std::vector<double> values;  // its numbers, row-major (empty for a Jacobian too large to keep)
+  std::vector<double> values;  // its numbers, row-major (empty for a Jacobian of more than 65536 entries)
   /// How the reverse sweep uses it: "·" (∂L/∂ξ times this) or "⊙" (element by element, summed
   /// over broadcast axes).
   std::string product = "·";

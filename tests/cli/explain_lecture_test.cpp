@@ -164,6 +164,13 @@ TEST(ExplainLecture, BadRowAndConstExit2) {
   const Result twice = xigrad({"explain", kLA, "--at", "W=[1,2],y=1", "--const", "X=[1,2],y=1"});
   EXPECT_EQ(twice.status, 2);
   EXPECT_THAT(twice.err, HasSubstr("'y' is given both with --at (a variable) and with --const"));
+  // A row whose loss overflows stops with the node (exit 3), as every subcommand does.
+  std::vector<std::string> inf = args;
+  inf[9] = "W=[1000,-1000]";
+  inf[11] = "1";
+  const Result overflow = xigrad(inf);
+  EXPECT_EQ(overflow.status, 3);
+  EXPECT_THAT(overflow.err, HasSubstr("ξ2 = exp(ξ1) is inf: exp(41000)"));
   const Result bad = xigrad({"grad", kLA, "--at", "W=[1,2]", "--const", "X=[1,2],y=oops"});
   EXPECT_EQ(bad.status, 2);
   EXPECT_THAT(bad.err, HasSubstr("--const y=oops"));

@@ -46,11 +46,13 @@ std::vector<std::string> split_items(const std::string& s) {
 }
 
 // The value of `text`: an expression of numbers and constants, possibly a vector or matrix.
-void parse_value(const std::string& item, const std::string& text, Binding& b) {
-  if (text.empty()) throw InputError(fmt::format("--at {}: the value is missing", shown(item)));
+void parse_value(std::string_view option, const std::string& item, const std::string& text,
+                 Binding& b) {
+  if (text.empty())
+    throw InputError(fmt::format("{} {}: the value is missing", option, shown(item)));
   const bool literal = text.front() == '[';
   const auto not_a_value = [&](const std::string& why) {
-    return InputError(fmt::format("--at {}: '{}' is not {}{}", shown(item), shown(text),
+    return InputError(fmt::format("{} {}: '{}' is not {}{}", option, shown(item), shown(text),
                                   literal ? "a vector or matrix of numbers" : "a number", why));
   };
   Value v;
@@ -63,8 +65,8 @@ void parse_value(const std::string& item, const std::string& text, Binding& b) {
   } catch (const ExprError& e) {
     if (e.description().find("too large for a double") != std::string::npos) {
       throw InputError(fmt::format(
-          "--at {}: '{}' is beyond the range of a double (at most about 1.8e308 in magnitude)",
-          shown(item), shown(text)));
+          "{} {}: '{}' is beyond the range of a double (at most about 1.8e308 in magnitude)",
+          option, shown(item), shown(text)));
     }
     throw not_a_value(literal ? fmt::format(": at column {}: {}", e.column(), e.description())
                               : "");
@@ -76,10 +78,10 @@ void parse_value(const std::string& item, const std::string& text, Binding& b) {
     const double x = v.element(i);
     if (!std::isfinite(x)) {
       if (v.is_scalar()) {
-        throw InputError(fmt::format("--at {}: '{}' is {}, not a finite number", shown(item),
+        throw InputError(fmt::format("{} {}: '{}' is {}, not a finite number", option, shown(item),
                                      shown(text), num(x)));
       }
-      throw InputError(fmt::format("--at {}: element {} of '{}' is {}, not a finite number",
+      throw InputError(fmt::format("{} {}: element {} of '{}' is {}, not a finite number", option,
                                    shown(item), i, shown(text), num(x)));
     }
     b.values.push_back(x);
@@ -94,6 +96,7 @@ std::shared_ptr<const BoundData> load_for(const ExpressionArgs& args, std::ostre
   for (const Program& p : extra) programs.push_back(&p);
   std::vector<std::string> bound;
   for (const Binding& b : parse_bindings(args.at)) bound.push_back(b.name);
+  for (const Binding& b : parse_bindings(args.constants, "--const")) bound.push_back(b.name);
   return load_data(args.data, programs, bound, err);
 }
 
@@ -125,22 +128,22 @@ void check_variable_name(const std::string& name, std::string_view context) {
   if (find_constant(name) != nullptr) bad(fmt::format("'{}' is a constant, not a variable", name));
 }
 
-std::vector<Binding> parse_bindings(std::span<const std::string> at) {
+std::vector<Binding> parse_bindings(std::span<const std::string> at, std::string_view option) {
   std::vector<Binding> out;
   for (const std::string& arg : at) {
     for (const std::string& raw : split_items(unprotect(arg))) {
       const std::string item = trim(raw);
       const auto eq = item.find('=');
       if (item.empty() || eq == std::string::npos) {
-        throw InputError(fmt::format("--at '{}': expected NAME=VALUE", shown(item)));
+        throw InputError(fmt::format("{} '{}': expected NAME=VALUE", option, shown(item)));
       }
       Binding b;
       b.name = trim(std::string_view(item).substr(0, eq));
-      check_variable_name(b.name, fmt::format("--at {}", shown(item)));
-      parse_value(item, trim(std::string_view(item).substr(eq + 1)), b);
+      check_variable_name(b.name, fmt::format("{} {}", option, shown(item)));
+      parse_value(option, item, trim(std::string_view(item).substr(eq + 1)), b);
       for (const Binding& other : out) {
         if (other.name == b.name) {
-          throw InputError(fmt::format("--at {}: '{}' is given twice", shown(item), b.name));
+          throw InputError(fmt::format("{} {}: '{}' is given twice", option, shown(item), b.name));
         }
       }
       out.push_back(b);
@@ -158,17 +161,36 @@ void ExpressionArgs::add_to(CLI::App& cmd) {
                  "be a vector [a,b,...] or a matrix [[a,b],[c,d]]")
       ->allow_extra_args(false)
       ->type_name("NAME=VALUE,...");
+  cmd.add_option("--const", constants,
+                 "names bound as constants (data: not differentiated): NAME=VALUE[,NAME=VALUE...] "
+                 "(repeatable), VALUE as for --at")
+      ->allow_extra_args(false)
+      ->type_name("NAME=VALUE,...");
   cmd.add_flag("--json", json, "print one JSON object");
   data.add_to(cmd);
 }
 
 Problem::Problem(const ExpressionArgs& args, std::ostream& err, std::span<const Program> extra)
-    : Problem(unprotect(args.expression), parse_bindings(args.at), load_for(args, err, extra)) {}
+    : Problem(unprotect(args.expression), parse_bindings(args.at), load_for(args, err, extra),
+              Shape::scalar(), parse_bindings(args.constants, "--const")) {}
 
 Problem::Problem(std::string expression, std::vector<Binding> bindings,
-                 std::shared_ptr<const BoundData> data, Shape result)
-    : program_(parse(expression)), bindings_(std::move(bindings)), data_(std::move(data)) {
+                 std::shared_ptr<const BoundData> data, Shape result,
+                 std::vector<Binding> constants)
+    : program_(parse(expression)),
+      bindings_(std::move(bindings)),
+      data_(std::move(data)),
+      constants_(std::move(constants)) {
   std::vector<std::string> all = names();
+  for (const Binding& c : constants_) {
+    for (const Binding& b : bindings_) {
+      if (b.name == c.name) {
+        throw InputError(fmt::format(
+            "'{}' is given both with --at (a variable) and with --const (a constant)", c.name));
+      }
+    }
+    all.push_back(c.name);
+  }
   if (data_) {
     for (const DataBinding& d : data_->bindings) all.push_back(d.name);
   }
@@ -185,9 +207,11 @@ Problem::Problem(std::string expression, std::vector<Binding> bindings,
         e.source(), e.offset(), length);
   }
   std::vector<Shape> shapes;
+  const std::size_t nc = bindings_.size() + constants_.size();
   for (std::size_t k : index_) {
     shapes.push_back(k < bindings_.size() ? bindings_[k].shape
-                                          : data_->bindings[k - bindings_.size()].shape);
+                     : k < nc             ? constants_[k - bindings_.size()].shape
+                                          : data_->bindings[k - nc].shape);
   }
   const Shape got = infer_shapes(program_, shapes).back();
   if (!(got == result)) {
@@ -259,18 +283,27 @@ std::string Problem::point_text() const {
   return s;
 }
 
-std::vector<Value> Problem::evaluate_all(std::span<const Value> vars) const {
+std::vector<Value> Problem::bound_values(std::span<const Value> vars) const {
   std::vector<Value> bound;
   bound.reserve(index_.size());
+  const std::size_t nc = bindings_.size() + constants_.size();
   for (std::size_t k : index_) {
     if (k < bindings_.size()) {
       bound.push_back(vars[k]);
+    } else if (k < nc) {
+      const Binding& c = constants_[k - bindings_.size()];
+      bound.push_back(c.shape.is_scalar() ? Value(Var(c.scalar()))
+                                          : Value(borrow(c.values.data(), c.shape)));
     } else {
-      const DataBinding& d = data_->bindings[k - bindings_.size()];
+      const DataBinding& d = data_->bindings[k - nc];
       bound.emplace_back(borrow(d.values.data(), d.shape));
     }
   }
-  return cli::evaluate_all(program_, bound);
+  return bound;
+}
+
+std::vector<Value> Problem::evaluate_all(std::span<const Value> vars) const {
+  return cli::evaluate_all(program_, bound_values(vars));
 }
 
 Value Problem::evaluate(std::span<const Value> vars) const {

@@ -47,15 +47,18 @@ std::string trim(std::string_view s);
 /// commas inside brackets and parentheses do not split). A value is a number, an expression of
 /// numbers and constants (8/7, pi/4) or a vector or matrix literal of them. Throws InputError
 /// naming a malformed item, a repeated name or a value that is not finite.
-std::vector<Binding> parse_bindings(std::span<const std::string> at);
+std::vector<Binding> parse_bindings(std::span<const std::string> at,
+                                    std::string_view option = "--at");
 
 /// A NAME for a variable: an identifier that is not a function or constant name.
 void check_variable_name(const std::string& name, std::string_view context);
 
-/// EXPR, --at, --json and the data options on a subcommand.
+/// EXPR, --at, --const, --json and the data options on a subcommand. `--const NAME=VALUE[,...]`
+/// binds names as constants: data, not differentiated, not coordinates.
 struct ExpressionArgs {
   std::string expression;
   std::vector<std::string> at;
+  std::vector<std::string> constants;
   bool json = false;
   DataArgs data;
   void add_to(CLI::App& cmd);
@@ -81,11 +84,14 @@ class Problem {
   Problem(const ExpressionArgs& args, std::ostream& err, std::span<const Program> extra = {});
   /// `result` is the shape the expression must have (a scalar unless said otherwise).
   Problem(std::string expression, std::vector<Binding> bindings,
-          std::shared_ptr<const BoundData> data = nullptr, Shape result = Shape::scalar());
+          std::shared_ptr<const BoundData> data = nullptr, Shape result = Shape::scalar(),
+          std::vector<Binding> constants = {});
 
   const Program& program() const noexcept { return program_; }
   const std::vector<Binding>& bindings() const noexcept { return bindings_; }
   const std::shared_ptr<const BoundData>& data() const noexcept { return data_; }
+  /// The --const names, in order.
+  const std::vector<Binding>& constant_bindings() const noexcept { return constants_; }
   std::vector<std::string> names() const;
   /// "W[0]", "W[1]", "b", ...: the coordinates, in order (a matrix's "X[0][1]").
   std::vector<std::string> component_names() const;
@@ -101,6 +107,9 @@ class Problem {
   /// The expression with variable i bound to `vars[i]` (in --at order).
   Value evaluate(std::span<const Value> vars) const;
   std::vector<Value> evaluate_all(std::span<const Value> vars) const;
+  /// The value of each of program().variables: vars[i] for a variable, a constant for a
+  /// --const name or a data column.
+  std::vector<Value> bound_values(std::span<const Value> vars) const;
   /// The variables as values taken from the coordinates x (scalars as x[i], vectors and
   /// matrices as slices of x).
   std::vector<Value> split(const Tensor& x) const;
@@ -120,7 +129,9 @@ class Problem {
   Program program_;
   std::vector<Binding> bindings_;
   std::shared_ptr<const BoundData> data_;
-  std::vector<std::size_t> index_;    // program variable -> binding, or bindings + data binding
+  std::vector<Binding> constants_;
+  // program variable -> binding, or bindings + constant, or bindings + constants + data binding
+  std::vector<std::size_t> index_;
   std::vector<std::size_t> offsets_;  // binding -> first coordinate; back() = dimension
 };
 

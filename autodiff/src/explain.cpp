@@ -14,6 +14,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
+#include <set>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -22,6 +24,7 @@
 
 #include <xigrad/autodiff/grad.hpp>
 
+#include "explain_detail.hpp"
 #include "tensor/record.hpp"
 
 namespace xi {
@@ -92,20 +95,7 @@ std::string text_table(const std::vector<std::string>& header,
   return out;
 }
 
-}  // namespace detail
-
 namespace {
-
-// Six significant digits; NaN prints as "nan" whatever its sign bit.
-std::string num(double v) {
-  return std::isnan(v) ? "nan" : fmt::format("{:.6g}", v);
-}
-
-bool same_number(double a, double b) {
-  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
-  if (a == b) return true;
-  return std::abs(a - b) <= 1e-12 * std::max(std::abs(a), std::abs(b));
-}
 
 bool identifier_char(char ch) {
   return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
@@ -122,8 +112,9 @@ bool after_operator(const std::string& out) {
   return end >= 2 && out.compare(end - 2, 2, "·") == 0;
 }
 
-// Replaces the placeholders of an op-table formula (a, b: inputs; c, d: folded constants) by
-// `names`, as whole identifiers only: "tanh(a)" keeps the 'a' of its own name.
+}  // namespace
+
+// Replaces the placeholders as whole identifiers only: "tanh(a)" keeps the 'a' of its own name.
 std::string substitute(std::string_view formula, const std::array<std::string, 4>& names) {
   std::string out;
   for (std::size_t i = 0; i < formula.size(); ++i) {
@@ -142,6 +133,27 @@ std::string substitute(std::string_view formula, const std::array<std::string, 4
     }
   }
   return out;
+}
+
+std::string explain_num(double v) {
+  if (v == 0) return "0";  // -0 too: 0·ξ5 with a negative ξ5 is no negative number
+  return std::isnan(v) ? "nan" : fmt::format("{:.6g}", v);
+}
+
+}  // namespace detail
+
+namespace {
+
+std::string num(double v) {
+  return detail::explain_num(v);
+}
+
+using detail::substitute;
+
+bool same_number(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  if (a == b) return true;
+  return std::abs(a - b) <= 1e-12 * std::max(std::abs(a), std::abs(b));
 }
 
 enum class Kind : std::uint8_t { leaf, constant, scalar, tensor };
@@ -179,7 +191,8 @@ struct ScalarView {
 // The nodes recorded up to the output, with the printed name of every slot.
 class Walk {
  public:
-  Walk(const Tape& tape, Index out, const char* what) : tape_(tape), out_(out) {
+  Walk(const Tape& tape, Index out, const char* what, std::span<const ConstantName> constants = {})
+      : tape_(tape), out_(out), constants_(constants) {
     const auto& tensors = tape.tensor_nodes();
     end_ = out + 1;
     if (const TensorNode* t = tape.tensor_at(out))
@@ -228,6 +241,12 @@ class Walk {
   bool needed(const NodeRef& r) const { return needed_[r.slot] != 0; }
   Index group_first(Index slot) const { return group_first_[slot]; }
   Index group_size(Index first) const { return group_size_[first]; }
+  /// The shape of the leaf group starting at `first` (() for a scalar leaf).
+  Shape group_shape(Index first) const {
+    const Index n = group_size_[first];
+    if (n <= 1 && group_rank_[first] == 0) return Shape::scalar();
+    return group_rank_[first] == 2 ? group_dims_[first] : Shape::vector(n);
+  }
 
   ScalarView view(const NodeRef& r) const {
     ScalarView v;
@@ -259,8 +278,10 @@ class Walk {
         if (n <= 1 || (slot == first && size == n)) return base;
         return fmt::format("{}[{}]", base, slot - first);
       }
-      case Kind::constant:
-        return fmt::format("{:g}", tape_.value_at(slot));
+      case Kind::constant: {
+        const std::string* given = tape_.leaf_name(slot);
+        return given != nullptr ? *given : fmt::format("{:g}", tape_.value_at(slot));
+      }
       case Kind::scalar:
         return fmt::format("ξ{}", r.id);
       case Kind::tensor:
@@ -278,7 +299,15 @@ class Walk {
         if (slot == a.slot) return fmt::format("ξ{}", nodes_[i].id);
       }
     }
-    if (a.slot != 0) return name(a.slot, n);
+    if (a.slot != 0) {
+      std::string given = name(a.slot, n);
+      const bool negative = at(a.slot).kind == Kind::constant && given.starts_with('-');
+      return negative ? "(" + given + ")" : given;  // W·(-X)
+    }
+    for (const ConstantName& c : constants_) {
+      if (c.data != a.data || c.name.empty()) continue;
+      return c.name.starts_with('-') ? "(" + c.name + ")" : c.name;  // W·(-X)
+    }
     if (n == 1) return fmt::format("{:g}", a.data[0]);
     if (n <= 4) {
       return fmt::format("[{:g}]", fmt::join(std::span<const double>(a.data, n), ", "));
@@ -319,20 +348,30 @@ class Walk {
   void group_leaves() {
     group_first_.resize(end_);
     group_size_.assign(end_, 1);
+    group_rank_.assign(end_, 0);
+    group_dims_.assign(end_, Shape::scalar());
     for (Index s = 0; s < end_; ++s) group_first_[s] = s;
-    auto claim = [this](Index first, std::size_t n) {
+    auto claim = [this](Index first, const Shape& shape) {
+      const std::size_t n = shape.size();
+      if (n == 1 && shape.rank > 0 && first > 0 && first < end_ && at(first).kind == Kind::leaf &&
+          group_size_[first] == 1) {
+        group_rank_[first] = shape.rank;  // a one-element vector leaf is still a vector
+        group_dims_[first] = shape;
+      }
       if (n <= 1 || first == 0 || first + n > end_) return;
       for (Index s = first; s < first + n; ++s) {
         if (at(s).kind != Kind::leaf || group_first_[s] != s || group_size_[s] != 1) return;
       }
       for (Index s = first; s < first + n; ++s) group_first_[s] = first;
       group_size_[first] = static_cast<Index>(n);
+      group_rank_[first] = shape.rank;
+      group_dims_[first] = shape;
     };
-    for (const auto& [p, slot] : tape_.parameters()) claim(slot, p->shape.size());
+    for (const auto& [p, slot] : tape_.parameters()) claim(slot, p->shape);
     for (const NodeRef& r : nodes_) {
       if (r.kind != Kind::tensor) continue;
       for (Index i = 0; i < r.tensor->n_in; ++i) {
-        claim(r.tensor->in[i].slot, r.tensor->in[i].shape.size());
+        claim(r.tensor->in[i].slot, r.tensor->in[i].shape);
       }
     }
   }
@@ -371,6 +410,9 @@ class Walk {
   std::vector<std::size_t> node_of_;
   std::vector<Index> group_first_;
   std::vector<Index> group_size_;
+  std::vector<std::uint8_t> group_rank_;
+  std::vector<Shape> group_dims_;
+  std::span<const ConstantName> constants_;
   std::vector<char> needed_;
   std::vector<std::pair<Index, std::size_t>> empty_;  // (slot, node) of empty tensor nodes
 };
@@ -405,11 +447,9 @@ const double* engine_adjoints(Tape& tape, Index out) {
 // The kink of a built-in element-wise tensor op (recognised by its op-table name), counted over
 // its elements; empty when no element sits on one.
 std::string tensor_kink(const TensorNode& n) {
-  for (std::size_t i = 0; i < static_cast<std::size_t>(Op::count); ++i) {
-    const auto code = static_cast<Op>(i);
-    if (code == Op::leaf || code == Op::constant || code == Op::tensor) continue;
-    const OpInfo& info = op_info(code);
-    if (info.at_kink == nullptr || info.name != n.op->name() || info.arity != n.n_in) continue;
+  if (const OpInfo* found = detail::elementwise_info(n); found != nullptr) {
+    const OpInfo& info = *found;
+    if (info.at_kink == nullptr) return {};
     std::size_t hits = 0, first = 0;
     if (info.arity == 1) {
       if (n.in[0].shape.size() != n.shape.size()) return {};
@@ -435,24 +475,33 @@ std::string tensor_kink(const TensorNode& n) {
   return {};
 }
 
+// The printed names of a tensor node's inputs.
+std::vector<std::string> input_names(const Walk& w, const TensorNode& t) {
+  std::vector<std::string> names;
+  for (Index i = 0; i < t.n_in; ++i) names.push_back(w.arg_name(t.in[i]));
+  return names;
+}
+
 NodeRow make_row(const Walk& w, const NodeRef& r, const double* adj) {
   NodeRow row;
   row.id = r.id;
   row.slot = r.slot;
   row.definition = w.definition(r);
   row.adjoint = r.size > 0 ? adj[r.slot] : std::numeric_limits<double>::quiet_NaN();
+  row.adjoints.assign(adj + r.slot, adj + r.slot + r.size);
   if (r.kind == Kind::tensor) {
     const TensorNode& t = *r.tensor;
     row.op = std::string(t.op->name());
     row.shape = t.shape;
     row.value = t.shape.size() > 0 ? t.value[0] : std::numeric_limits<double>::quiet_NaN();
+    row.values.assign(t.value, t.value + t.shape.size());
+    row.inputs = input_names(w, t);
+    const std::string self = fmt::format("ξ{}", r.id);
     for (Index i = 0; i < t.n_in; ++i) {
       const TensorArg& a = t.in[i];
-      row.inputs.push_back(w.arg_name(a));
       row.input_ids.push_back(a.slot == 0 ? 0 : w.at(a.slot).id);
-      if (!a.requires_grad()) continue;  // a constant input has no partial
-      row.partials.push_back(PartialRow{row.inputs.back(), t.op->partial(t, static_cast<int>(i)),
-                                        std::numeric_limits<double>::quiet_NaN()});
+      if (!a.requires_grad() || w.at(a.slot).kind == Kind::constant) continue;  // no partial
+      row.partials.push_back(detail::tensor_partial(t, i, row.inputs, self));
     }
     row.kink = tensor_kink(t);
     return row;
@@ -461,6 +510,7 @@ NodeRow make_row(const Walk& w, const NodeRef& r, const double* adj) {
   const OpInfo& info = *v.info;
   row.op = std::string(info.name);
   row.value = v.y;
+  row.values = {v.y};
   const auto names = w.placeholders(v);
   std::array<double, 2> partial{};
   info.partials(v.in.data(), v.y, v.c.data(), partial.data());
@@ -471,7 +521,9 @@ NodeRow make_row(const Walk& w, const NodeRef& r, const double* adj) {
   for (std::size_t j = 0; j < info.arity; ++j) {
     row.inputs.push_back(names[j]);
     row.input_ids.push_back(v.slot[j] == 0 ? 0 : w.at(v.slot[j]).id);
-    row.partials.push_back(PartialRow{names[j], substitute(info.partial[j], names), partial[j]});
+    if (v.slot[j] != 0 && w.at(v.slot[j]).kind == Kind::constant) continue;  // a named constant
+    row.partials.push_back(PartialRow{
+        names[j], substitute(info.partial[j], names), partial[j], Shape::scalar(), {partial[j]}});
     if (std::isnan(partial[j])) notes.push_back(fmt::format("∂ξ{}/∂{} is nan", r.id, names[j]));
     // The number printed comes from the op table; backward used the one stored at record time.
     if (!same_number(partial[j], v.recorded[j])) {
@@ -481,6 +533,41 @@ NodeRow make_row(const Walk& w, const NodeRef& r, const double* adj) {
   }
   row.kink = fmt::format("{}", fmt::join(notes, "; "));
   return row;
+}
+
+// A tensor node's steps: one vector–Jacobian product per input that takes a gradient, added
+// into `adj` (the same sums as its vjp, input by input).
+void steps_of_tensor(const Walk& w, const NodeRef& r, std::vector<double>& adj,
+                     std::vector<SweepStep>& steps) {
+  const TensorNode& t = *r.tensor;
+  const std::vector<double> ybar(adj.begin() + r.slot, adj.begin() + r.slot + r.size);
+  const std::vector<std::string> names = input_names(w, t);
+  const std::string self = fmt::format("ξ{}", r.id);
+  auto first = [](const std::vector<double>& v) {
+    return v.empty() ? std::numeric_limits<double>::quiet_NaN() : v.front();
+  };
+  for (Index i = 0; i < t.n_in; ++i) {
+    const TensorArg& a = t.in[i];
+    if (!a.requires_grad() || w.at(a.slot).kind == Kind::constant) continue;
+    SweepStep s;
+    s.tensor = true;
+    s.from = self;
+    s.to = names[i];
+    s.from_shape = t.shape;
+    s.to_shape = a.shape;
+    s.adjoints = ybar;
+    s.partial_row = detail::tensor_partial(t, i, names, self);
+    s.contribution = detail::tensor_contribution(t, i, ybar.data());
+    const auto at = adj.begin() + a.slot;
+    s.before_values.assign(at, at + static_cast<std::ptrdiff_t>(a.shape.size()));
+    for (std::size_t k = 0; k < s.contribution.size(); ++k) at[k] += s.contribution[k];
+    s.after_values.assign(at, at + static_cast<std::ptrdiff_t>(a.shape.size()));
+    s.adjoint = first(ybar);
+    s.partial = first(s.partial_row.values);
+    s.before = first(s.before_values);
+    s.after = first(s.after_values);
+    steps.push_back(std::move(s));
+  }
 }
 
 // The reverse sweep again, one chain-rule step at a time, for the nodes L depends on: the same
@@ -497,7 +584,12 @@ std::vector<SweepStep> sweep_steps(const Walk& w) {
   for (auto it = w.nodes().rbegin(); it != w.nodes().rend(); ++it) {
     const NodeRef& r = *it;
     if (r.kind == Kind::tensor) {
-      r.tensor->op->vjp(*r.tensor, VjpArgs{adj.data() + r.slot, adj.data()});
+      const TensorNode& t = *r.tensor;
+      if (!w.needed(r) || r.size == 0) {
+        t.op->vjp(t, VjpArgs{adj.data() + r.slot, adj.data()});
+        continue;
+      }
+      steps_of_tensor(w, r, adj, steps);
       continue;
     }
     if (r.kind != Kind::scalar) continue;
@@ -507,7 +599,14 @@ std::vector<SweepStep> sweep_steps(const Walk& w) {
       const double before = adj[to];
       adj[to] += partial[r.k + j] * a;
       if (!w.needed(r) || to == 0 || w.at(to).kind == Kind::constant) continue;
-      steps.push_back(SweepStep{w.name(r.slot), w.name(to), a, partial[r.k + j], before, adj[to]});
+      SweepStep s;
+      s.from = w.name(r.slot);
+      s.to = w.name(to);
+      s.adjoint = a;
+      s.partial = partial[r.k + j];
+      s.before = before;
+      s.after = adj[to];
+      steps.push_back(std::move(s));
     }
   }
   return steps;
@@ -517,15 +616,48 @@ std::vector<SweepStep> sweep_steps(const Walk& w) {
 
 // ------------------------------------------------------------------ explain
 
-Explanation explain(const Var& L) {
+Var named_constant(double value, std::string name) {
+  Var c = detail::record_constant_leaf(value);
+  Tape::current().name_leaf(c.slot(), std::move(name));
+  return c;
+}
+
+Tensor named_constant(const double* data, Shape shape, std::string name) {
+  if (shape.size() == 0) return constant(data, shape);
+  Tape& tape = Tape::current();
+  Index first = 0;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    const Var c = detail::record_constant_leaf(data[i]);
+    if (i == 0) first = c.slot();
+  }
+  tape.name_leaf(first, std::move(name));
+  double* copy = tape.arena().allocate<double>(shape.size());
+  std::copy_n(data, shape.size(), copy);
+  return Tensor::make(copy, shape, first, tape.generation());
+}
+
+Explanation explain(const Var& L, std::span<const ConstantName> constants) {
   Tape& tape = tape_of(L, "explain");
-  const Walk w(tape, L.slot(), "explain");
+  const Walk w(tape, L.slot(), "explain", constants);
   const double* adj = engine_adjoints(tape, L.slot());
   Explanation ex;
   ex.value = L.value();
   for (const NodeRef& r : w.nodes()) {
     if (r.kind == Kind::leaf) {
-      ex.leaves.push_back(LeafRow{w.name(r.slot), r.slot, tape.value_at(r.slot), adj[r.slot]});
+      const Index first = w.group_first(r.slot);
+      if (first != r.slot) continue;  // a tensor leaf is one row, at its first slot
+      const auto n = static_cast<std::size_t>(w.group_size(first));
+      LeafRow l;
+      l.name = w.name(first, n);
+      l.slot = first;
+      l.shape = w.group_shape(first);
+      for (std::size_t k = 0; k < n; ++k) {
+        l.values.push_back(tape.value_at(first + static_cast<Index>(k)));
+        l.adjoints.push_back(adj[first + k]);
+      }
+      l.value = l.values.front();
+      l.adjoint = l.adjoints.front();
+      ex.leaves.push_back(std::move(l));
     } else if (r.kind != Kind::constant) {
       ex.nodes.push_back(make_row(w, r, adj));
     }
@@ -536,42 +668,66 @@ Explanation explain(const Var& L) {
 
 namespace {
 
-std::string tensor_cell(double first, const Shape& shape) {
-  if (shape.is_scalar()) return num(first);
-  if (shape.size() == 0) return fmt::format("[] {}", shape);
-  if (shape.size() == 1) return fmt::format("[{}] {}", num(first), shape);
-  return fmt::format("[{}, …] {}", num(first), shape);
+// "[a, b, c, …, z]": at most `shown` items of the row of n elements at v.
+std::string row_text(std::span<const double> v, std::size_t shown, bool& cut) {
+  std::vector<std::string> items;
+  const std::size_t n = v.size();
+  if (n <= shown) {
+    for (double x : v) items.push_back(num(x));
+  } else {
+    cut = true;
+    const std::size_t head = std::max<std::size_t>(1, shown / 2);
+    for (std::size_t k = 0; k < head; ++k) items.push_back(num(v[k]));
+    items.emplace_back("…");
+    items.push_back(num(v[n - 1]));
+  }
+  return fmt::format("[{}]", fmt::join(items, ", "));
 }
 
-// "w[5]" → ("w", 5); other names → ("", npos).
-std::pair<std::string, std::size_t> element_of(const std::string& name) {
-  if (name.empty() || name.back() != ']') return {"", std::string::npos};
-  const std::size_t open = name.rfind('[');
-  if (open == std::string::npos || open == 0) return {"", std::string::npos};
-  std::size_t i = 0;
-  for (std::size_t p = open + 1; p + 1 < name.size(); ++p) {
-    if (name[p] < '0' || name[p] > '9') return {"", std::string::npos};
-    i = i * 10 + static_cast<std::size_t>(name[p] - '0');
+// "∂ξ1/∂W = X = [2, 1]"; a number alone when the formula is that number.
+std::string partial_cell(const std::string& label, const PartialRow& p) {
+  if (p.values.empty()) return fmt::format("{} = {}", label, p.formula);
+  if (p.values.size() == 1 && std::isnan(p.values.front())) {
+    return fmt::format("{}: {}", label, p.formula);  // a scalar node's NaN partial has a note
   }
-  return {name.substr(0, open), i};
+  const std::string v = values_text(p.shape, p.values);
+  if (p.formula == v) return fmt::format("{} = {}", label, v);
+  return fmt::format("{} = {} = {}", label, p.formula, v);
 }
 
 }  // namespace
 
+std::string values_text(const Shape& shape, std::span<const double> values, std::size_t shown) {
+  if (shape.is_scalar()) return values.empty() ? std::string() : num(values.front());
+  if (shape.size() == 0 || values.size() < shape.size()) return fmt::format("[] {}", shape);
+  bool cut = false;
+  std::string text;
+  if (shape.rank == 1) {
+    text = row_text(values, shown, cut);
+  } else {
+    const auto cols = static_cast<std::size_t>(shape.cols);
+    const auto rows = static_cast<std::size_t>(shape.rows);
+    std::vector<std::string> lines;
+    auto row = [&](std::size_t r) { return row_text(values.subspan(r * cols, cols), shown, cut); };
+    if (rows <= shown) {
+      for (std::size_t r = 0; r < rows; ++r) lines.push_back(row(r));
+    } else {
+      cut = true;
+      const std::size_t head = std::max<std::size_t>(1, shown / 2);
+      for (std::size_t r = 0; r < head; ++r) lines.push_back(row(r));
+      lines.emplace_back("…");
+      lines.push_back(row(rows - 1));
+    }
+    text = fmt::format("[{}]", fmt::join(lines, ", "));
+  }
+  return cut ? fmt::format("{} {}", text, shape) : text;
+}
+
 std::string Explanation::table() const {
   std::vector<std::vector<std::string>> rows;
-  // Leaves first; a long tensor leaf shows its first elements and its last.
-  constexpr std::size_t kShown = 4;
-  for (std::size_t i = 0; i < leaves.size(); ++i) {
-    const LeafRow& l = leaves[i];
-    const auto [base, index] = element_of(l.name);
-    const bool last_of_group =
-        i + 1 == leaves.size() || element_of(leaves[i + 1].name).first != base;
-    if (!base.empty() && index >= kShown && !last_of_group) {
-      if (index == kShown) rows.push_back({"…", "", "", "", "", ""});
-      continue;
-    }
-    rows.push_back({l.name, "leaf", num(l.value), "", num(l.adjoint), ""});
+  for (const LeafRow& l : leaves) {
+    rows.push_back(
+        {l.name, "leaf", values_text(l.shape, l.values), "", values_text(l.shape, l.adjoints), ""});
   }
   bool any_note = false;
   for (const NodeRow& n : nodes) {
@@ -580,18 +736,11 @@ std::string Explanation::table() const {
     if (rhs.starts_with(id + " = ")) rhs = rhs.substr(id.size() + 3);
     std::vector<std::string> parts;
     for (const PartialRow& p : n.partials) {
-      const std::string label = fmt::format("∂{}/∂{}", id, p.input);
-      if (std::isnan(p.value)) {  // a tensor rule (a scalar node's NaN partial has a note)
-        parts.push_back(fmt::format("{}: {}", label, p.formula));
-      } else if (p.formula == num(p.value)) {
-        parts.push_back(fmt::format("{} = {}", label, p.formula));
-      } else {
-        parts.push_back(fmt::format("{} = {} = {}", label, p.formula, num(p.value)));
-      }
+      parts.push_back(partial_cell(fmt::format("∂{}/∂{}", id, p.input), p));
     }
     any_note = any_note || !n.kink.empty();
-    rows.push_back({id, rhs, tensor_cell(n.value, n.shape),
-                    fmt::format("{}", fmt::join(parts, "; ")), tensor_cell(n.adjoint, n.shape),
+    rows.push_back({id, rhs, values_text(n.shape, n.values),
+                    fmt::format("{}", fmt::join(parts, "; ")), values_text(n.shape, n.adjoints),
                     n.kink});
   }
   std::vector<std::string> header = {"ξ", "definition", "value", "local partials", "∂L/∂ξ", "note"};
@@ -606,6 +755,18 @@ std::string Explanation::steps_text() const {
   std::string out;
   auto factor = [](double v) { return v < 0 ? fmt::format("({})", num(v)) : num(v); };
   for (const SweepStep& s : steps) {
+    if (s.tensor) {
+      const PartialRow& p = s.partial_row;
+      const std::string partial = p.values.empty() ? p.formula : values_text(p.shape, p.values);
+      const std::string product =
+          fmt::format("{} {} {}", values_text(s.from_shape, s.adjoints), p.product, partial);
+      const bool fresh = std::all_of(s.before_values.begin(), s.before_values.end(),
+                                     [](double v) { return v == 0.0; });
+      out += fmt::format("∂L/∂{} += ∂L/∂{} · ∂{}/∂{} = {}{} = {}\n", s.to, s.from, s.from, s.to,
+                         fresh ? std::string() : values_text(s.to_shape, s.before_values) + " + ",
+                         product, values_text(s.to_shape, s.after_values));
+      continue;
+    }
     const std::string sum =
         s.before == 0
             ? fmt::format("{} · {}", num(s.adjoint), factor(s.partial))
@@ -656,9 +817,9 @@ std::string element_prefix(const Walk& w, Index slot, std::size_t size) {
 
 }  // namespace
 
-std::string to_dot(const Var& L) {
+std::string to_dot(const Var& L, std::span<const ConstantName> constants) {
   Tape& tape = tape_of(L, "to_dot");
-  const Walk w(tape, L.slot(), "to_dot");
+  const Walk w(tape, L.slot(), "to_dot", constants);
   const double* adj = engine_adjoints(tape, L.slot());
   const Index out =
       w.at(L.slot()).kind == Kind::leaf ? w.group_first(L.slot()) : w.at(L.slot()).slot;
@@ -684,6 +845,22 @@ std::string to_dot(const Var& L) {
   constexpr std::string_view kEllipse = "shape=ellipse, style=filled";
   constexpr std::string_view kBox = "shape=box, style=\"rounded,filled\"";
   constexpr std::string_view kLeafFill = "#cfe2f3", kConstFill = "#e6e6e6", kOpFill = "#ffffff";
+  // Recorded constants that nodes read: a scalar one, or the first slot of a constant tensor.
+  std::set<Index> scalar_reads;
+  std::map<Index, const TensorArg*> constant_args;
+  for (const NodeRef& r : w.nodes()) {
+    if (r.kind == Kind::scalar) {
+      const ScalarView v = w.view(r);
+      for (std::size_t j = 0; j < v.info->arity; ++j) scalar_reads.insert(v.slot[j]);
+    } else if (r.kind == Kind::tensor) {
+      for (Index i = 0; i < r.tensor->n_in; ++i) {
+        const TensorArg& a = r.tensor->in[i];
+        if (a.slot != 0 && a.shape.size() > 0 && w.at(a.slot).kind == Kind::constant) {
+          constant_args.emplace(a.slot, &a);
+        }
+      }
+    }
+  }
 
   for (const NodeRef& r : w.nodes()) {
     if (!w.needed(r.slot)) continue;
@@ -691,19 +868,34 @@ std::string to_dot(const Var& L) {
       case Kind::leaf: {
         const Index first = w.group_first(r.slot);
         if (first != r.slot) break;  // a tensor leaf is drawn once, at its first slot
-        const Index n = w.group_size(first);
-        const std::string name = w.leaf_base(first);
+        const auto n = static_cast<std::size_t>(w.group_size(first));
+        const std::string name = w.name(first, n);
+        const Shape shape = w.group_shape(first);
+        std::vector<double> values;
+        for (std::size_t k = 0; k < n; ++k) values.push_back(tape.value_at(first + k));
         node(r.slot,
-             n == 1 ? fmt::format("{} = {}\n∂L/∂{} = {}", name, num(tape.value_at(r.slot)), name,
-                                  num(adj[r.slot]))
-                    : fmt::format("{} ({} elements)\n{}[0] = {}\n∂L/∂{}[0] = {}", name, n, name,
-                                  num(tape.value_at(r.slot)), name, num(adj[r.slot])),
+             fmt::format("{} = {}\n∂L/∂{} = {}", name, values_text(shape, values), name,
+                         values_text(shape, std::span<const double>(adj + first, n))),
              kEllipse, kLeafFill);
         break;
       }
-      case Kind::constant:
-        node(r.slot, num(tape.value_at(r.slot)), kEllipse, kConstFill);
+      case Kind::constant: {
+        if (const auto it = constant_args.find(r.slot); it != constant_args.end()) {
+          const TensorArg& a = *it->second;  // a named constant tensor, drawn whole
+          const std::string v =
+              values_text(a.shape, std::span<const double>(a.data, a.shape.size()));
+          node(r.slot, fmt::format("{} = {}", w.name(r.slot, a.shape.size()), v), kEllipse,
+               kConstFill);
+          break;
+        }
+        if (!scalar_reads.contains(r.slot)) break;  // an element of a constant tensor
+        const std::string value = num(tape.value_at(r.slot));
+        const std::string name = w.name(r.slot);  // a named constant: "y = 1"
+        node(r.slot,
+             name == fmt::format("{:g}", tape.value_at(r.slot)) ? value : name + " = " + value,
+             kEllipse, kConstFill);
         break;
+      }
       case Kind::scalar: {
         node(r.slot,
              fmt::format("{}\nvalue = {}\n∂L/∂ξ{} = {}", w.definition(r),
@@ -712,32 +904,42 @@ std::string to_dot(const Var& L) {
         const ScalarView v = w.view(r);
         for (std::size_t j = 0; j < v.info->arity; ++j) {
           if (v.slot[j] == 0) continue;
-          edge(dot_id(w, v.slot[j]), r.slot, element_prefix(w, v.slot[j], 1) + num(v.recorded[j]));
+          const bool constant = w.at(v.slot[j]).kind == Kind::constant;  // feeds no gradient back
+          edge(dot_id(w, v.slot[j]), r.slot,
+               constant ? std::string() : element_prefix(w, v.slot[j], 1) + num(v.recorded[j]));
         }
         break;
       }
       case Kind::tensor: {
         const TensorNode& t = *r.tensor;
         if (r.size == 0) break;  // an empty tensor has no slot of its own to draw or feed from
-        const std::string first = num(t.value[0]);
-        const std::string first_adj = num(adj[r.slot]);
+        const std::string value = values_text(t.shape, std::span<const double>(t.value, r.size));
+        const std::string adjoint =
+            values_text(t.shape, std::span<const double>(adj + r.slot, r.size));
         node(r.slot,
-             t.shape.is_scalar() ? fmt::format("{}\nvalue = {}\n∂L/∂ξ{} = {}", w.definition(r),
-                                               first, r.id, first_adj)
-                                 : fmt::format("{}\nshape {}\nvalue[0] = {}\n∂L/∂ξ{}[0] = {}",
-                                               w.definition(r), t.shape, first, r.id, first_adj),
+             fmt::format("{}\nvalue = {}\n∂L/∂ξ{} = {}", w.definition(r), value, r.id, adjoint),
              kBox, kOpFill);
+        const std::vector<std::string> names = input_names(w, t);
         for (Index i = 0; i < t.n_in; ++i) {
           const TensorArg& a = t.in[i];
           if (a.slot != 0 && a.shape.size() == 0) continue;
           if (a.slot == 0) {
             const std::string id = fmt::format("k{}_{}", r.slot, i);
+            const std::string name = w.arg_name(a);
+            const std::string v =
+                values_text(a.shape, std::span<const double>(a.data, a.shape.size()));
             dot += fmt::format("  {} [label=\"{}\", {}, fillcolor=\"{}\"];\n", id,
-                               dot_escape(w.arg_name(a)), kEllipse, kConstFill);
+                               dot_escape(name == v ? v : fmt::format("{} = {}", name, v)),
+                               kEllipse, kConstFill);
             edge(id, r.slot, "");
+          } else if (w.at(a.slot).kind == Kind::constant) {
+            edge(dot_id(w, a.slot), r.slot, "");  // a named constant feeds no gradient back
           } else {
+            const PartialRow p = detail::tensor_partial(t, i, names, fmt::format("ξ{}", r.id));
+            const std::string v = p.values.empty() ? p.formula : values_text(p.shape, p.values);
             edge(dot_id(w, a.slot), r.slot,
-                 element_prefix(w, a.slot, a.shape.size()) + t.op->partial(t, static_cast<int>(i)));
+                 element_prefix(w, a.slot, a.shape.size()) +
+                     (p.formula == v ? v : fmt::format("{} = {}", p.formula, v)));
           }
         }
         break;

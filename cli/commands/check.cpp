@@ -192,7 +192,7 @@ class CheckCommand final : public Command {
       try {
         out.push_back({h.name, index,
                        Problem(h.expression, problem.bindings(), problem.data(),
-                               problem.bindings()[index].shape)});
+                               problem.bindings()[index].shape, problem.constant_bindings())});
       } catch (const InputError& e) {
         throw InputError(fmt::format("--grad {}=...: {}", h.name, e.what()));
       }

@@ -1,10 +1,12 @@
 // xigrad explain EXPR --at ...: the ξ table of the recorded computation (--steps: the reverse
 // sweep one chain-rule step at a time; --dot: Graphviz; --json; --format md|latex|html).
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -12,6 +14,7 @@
 #include <xigrad/autodiff/export.hpp>
 
 #include "command.hpp"
+#include "explain_recording.hpp"
 #include "expression_input.hpp"
 #include "format.hpp"
 #include "output_format.hpp"
@@ -30,29 +33,53 @@ std::string node_name(const NodeRow& n) {
   return fmt::format("ξ{}", n.id);
 }
 
-std::string partial_text(const NodeRow& n, const PartialRow& p) {
-  const std::string lhs = fmt::format("∂{}/∂{}", node_name(n), p.input);
-  // A tensor node's rule is a vector–Jacobian product with no single number (its value is NaN).
-  if (std::isnan(p.value) && !p.formula.empty()) {
-    return fmt::format("{} = {} (vector–Jacobian rule)", lhs, p.formula);
-  }
-  if (p.formula.empty() || is_number(p.formula)) return fmt::format("{} = {}", lhs, num(p.value));
-  return fmt::format("{} = {} = {}", lhs, p.formula, num(p.value));
+// A number as num() prints it; a vector or matrix whole when short (xi::values_text), -0 as 0.
+std::string text(const Shape& shape, const std::vector<double>& values) {
+  if (shape.is_scalar()) return values.empty() ? std::string() : num(values.front());
+  std::vector<double> tidied(values.size());
+  std::transform(values.begin(), values.end(), tidied.begin(), tidy);
+  return values_text(shape, tidied);
 }
 
-std::string table_text(const Explanation& e, const Problem& problem) {
+std::string partial_text(const NodeRow& n, const PartialRow& p) {
+  const std::string lhs = fmt::format("∂{}/∂{}", node_name(n), p.input);
+  // A Jacobian too large to keep has its formula only.
+  if (p.values.empty()) return fmt::format("{} = {}", lhs, p.formula);
+  const std::string v = text(p.shape, p.values);
+  if (p.formula.empty() || p.formula == v || (p.shape.is_scalar() && is_number(p.formula))) {
+    return fmt::format("{} = {}", lhs, v);
+  }
+  return fmt::format("{} = {} = {}", lhs, p.formula, v);
+}
+
+// "W = [0.5, -1]", then the constants and the data row when given.
+std::string point_text(const Problem& problem, std::optional<std::size_t> row) {
+  std::string s = problem.point_text();
+  std::vector<std::string> consts;
+  for (const Binding& c : problem.constant_bindings()) {
+    consts.push_back(fmt::format("{} = {}", c.name, value_text(c.shape, c.values)));
+  }
+  if (!consts.empty()) s += fmt::format("; constants {}", fmt::join(consts, ", "));
+  if (row) s += fmt::format("; data row {} of {}", *row, problem.data()->source);
+  return s;
+}
+
+std::string table_text(const Explanation& e, const Problem& problem,
+                       std::optional<std::size_t> row) {
   TextTable t({"node", "definition", "value", "local partials", "∂L/∂node"});
-  for (const LeafRow& l : e.leaves) t.add({l.name, "leaf", num(l.value), "", num(l.adjoint)});
+  for (const LeafRow& l : e.leaves) {
+    t.add({l.name, "leaf", text(l.shape, l.values), "", text(l.shape, l.adjoints)});
+  }
   for (const NodeRow& n : e.nodes) {
     std::vector<std::string> lines;
     for (const PartialRow& p : n.partials) lines.push_back(partial_text(n, p));
     if (!n.kink.empty()) lines.push_back("kink: " + n.kink);
-    t.add(
-        {node_name(n), n.definition, num(n.value), lines.empty() ? "" : lines[0], num(n.adjoint)});
+    t.add({node_name(n), n.definition, text(n.shape, n.values), lines.empty() ? "" : lines[0],
+           text(n.shape, n.adjoints)});
     for (std::size_t i = 1; i < lines.size(); ++i) t.add({"", "", "", lines[i], ""});
   }
-  std::string out =
-      fmt::format("ξ table of L = {}\nat {}\n\n", problem.program().source, problem.point_text());
+  std::string out = fmt::format("ξ table of L = {}\nat {}\n\n", problem.program().source,
+                                point_text(problem, row));
   out += t.str();
   if (!e.nodes.empty()) {
     out += fmt::format("\nL = {} = {}\n", node_name(e.nodes.back()), num(e.value));
@@ -64,11 +91,6 @@ std::string steps_text(const Explanation& e) {
   if (e.steps.empty() && e.nodes.empty()) {
     return "L is a leaf itself: the reverse sweep has no chain-rule steps\n";
   }
-  if (e.steps.empty()) {
-    return "the reverse sweep goes through tensor nodes only: their steps are vector–Jacobian "
-           "products, not single numbers; the ξ table (explain without --steps) shows each "
-           "node's rule and adjoint\n";
-  }
   std::map<std::string, int> total;
   for (const SweepStep& s : e.steps) ++total[s.to];
   std::map<std::string, int> seen;
@@ -76,6 +98,19 @@ std::string steps_text(const Explanation& e) {
   int k = 0;
   for (const SweepStep& s : e.steps) {
     const int nth = ++seen[s.to];
+    if (s.tensor) {
+      const PartialRow& p = s.partial_row;
+      std::string acc = fmt::format("{} → {}", text(s.to_shape, s.before_values),
+                                    text(s.to_shape, s.after_values));
+      if (total[s.to] > 1) acc += fmt::format("  (contribution {} of {})", nth, total[s.to]);
+      t.add({std::to_string(++k),
+             fmt::format("∂L/∂{} += ∂L/∂{} · ∂{}/∂{}", s.to, s.from, s.from, s.to),
+             fmt::format("{} {} {} = {}", text(s.from_shape, s.adjoints), p.product,
+                         p.values.empty() ? p.formula : text(p.shape, p.values),
+                         text(s.to_shape, s.contribution)),
+             acc});
+      continue;
+    }
     std::string acc = fmt::format("{} → {}", num(s.before), num(s.after));
     if (total[s.to] > 1) acc += fmt::format("  (contribution {} of {})", nth, total[s.to]);
     t.add({std::to_string(++k),
@@ -91,10 +126,27 @@ std::string steps_text(const Explanation& e) {
   out += t.str();
   std::string grads;
   for (const LeafRow& l : e.leaves) {
-    grads += fmt::format("{}∂L/∂{} = {}", grads.empty() ? "" : ", ", l.name, num(l.adjoint));
+    grads +=
+        fmt::format("{}∂L/∂{} = {}", grads.empty() ? "" : ", ", l.name, text(l.shape, l.adjoints));
   }
   if (!grads.empty()) out += fmt::format("\n{}\n", grads);
   return out;
+}
+
+// A number for shape (), an array for a vector, an array of rows for a matrix.
+Json values_json(const Shape& shape, const std::vector<double>& v) {
+  if (shape.is_scalar()) return v.empty() ? Json() : Json(tidy(v.front()));
+  const auto row = [&](std::size_t first, std::size_t n) {
+    Json a = Json::array();
+    for (std::size_t k = first; k < first + n && k < v.size(); ++k) a.push_back(tidy(v[k]));
+    return a;
+  };
+  if (shape.rank == 1) return row(0, v.size());
+  Json rows = Json::array();
+  for (Index r = 0; r < shape.rows; ++r) {
+    rows.push_back(row(std::size_t{r} * shape.cols, static_cast<std::size_t>(shape.cols)));
+  }
+  return rows;
 }
 
 Json to_json(const Explanation& e, bool with_steps) {
@@ -102,24 +154,25 @@ Json to_json(const Explanation& e, bool with_steps) {
   j["value"] = tidy(e.value);
   Json leaves = Json::array();
   for (const LeafRow& l : e.leaves) {
-    leaves.push_back(
-        Json{{"name", l.name}, {"value", tidy(l.value)}, {"adjoint", tidy(l.adjoint)}});
+    leaves.push_back(Json{{"name", l.name},
+                          {"value", values_json(l.shape, l.values)},
+                          {"adjoint", values_json(l.shape, l.adjoints)}});
   }
   Json nodes = Json::array();
   for (const NodeRow& n : e.nodes) {
     Json partials = Json::array();
     for (const PartialRow& p : n.partials) {
-      partials.push_back(
-          Json{{"input", p.input}, {"formula", p.formula}, {"value", tidy(p.value)}});
+      partials.push_back(Json{
+          {"input", p.input}, {"formula", p.formula}, {"value", values_json(p.shape, p.values)}});
     }
     Json node = Json::object();
     node["id"] = n.id;
     node["op"] = n.op;
     node["definition"] = n.definition;
     node["inputs"] = n.inputs;
-    node["value"] = tidy(n.value);
+    node["value"] = values_json(n.shape, n.values);
     node["partials"] = partials;
-    node["adjoint"] = tidy(n.adjoint);
+    node["adjoint"] = values_json(n.shape, n.adjoints);
     if (!n.kink.empty()) node["kink"] = n.kink;
     nodes.push_back(node);
   }
@@ -128,6 +181,16 @@ Json to_json(const Explanation& e, bool with_steps) {
   if (with_steps) {
     Json steps = Json::array();
     for (const SweepStep& s : e.steps) {
+      if (s.tensor) {
+        steps.push_back(Json{{"from", s.from},
+                             {"to", s.to},
+                             {"adjoint", values_json(s.from_shape, s.adjoints)},
+                             {"partial", values_json(s.partial_row.shape, s.partial_row.values)},
+                             {"contribution", values_json(s.to_shape, s.contribution)},
+                             {"before", values_json(s.to_shape, s.before_values)},
+                             {"after", values_json(s.to_shape, s.after_values)}});
+        continue;
+      }
       steps.push_back(Json{{"from", s.from},
                            {"to", s.to},
                            {"adjoint", tidy(s.adjoint)},
@@ -153,26 +216,41 @@ class ExplainCommand final : public Command {
     dot->excludes(steps);
     dot->excludes(cmd->get_option("--json"));
     add_format(*cmd, format_, {"text", "json", "dot", "md", "latex", "html"});
+    row_opt_ = cmd->add_option("--row", row_,
+                               "explain one row of the data: each --data column bound to its value "
+                               "in row K (from 0)")
+                   ->type_name("K");
     return cmd;
   }
 
   int run(const Io& io) override {
     const Problem problem(args_, io.err);
-    const Recording r = problem.record();
-    if (r.result().is_constant()) {
-      throw InputError(fmt::format(
-          "'{}' depends on none of the variables given with --at, so nothing is recorded on the "
-          "tape and there is no ξ table (its value is {})",
-          problem.program().source, num(r.result().value())));
+    const std::optional<std::size_t> row =
+        row_opt_->count() > 0 ? std::optional<std::size_t>(row_) : std::nullopt;
+    {
+      // The expression as every subcommand records it, on a tape of its own: the checks say
+      // where in the expression a value stops being finite.
+      Tape scratch;
+      Tape::Scope scope(scratch);
+      const Recording r = problem.record();
+      if (r.result().is_constant()) {
+        throw InputError(fmt::format(
+            "'{}' depends on none of the variables given with --at, so nothing is recorded on "
+            "the tape and there is no ξ table (its value is {})",
+            problem.program().source, num(r.result().value())));
+      }
+      if (!row) problem.backward_checked(r);
     }
-    problem.backward_checked(r);
+    const ExplainRecording rec = record_for_explain(problem, row);
+    const Var& L = rec.recording.result();
+    if (row) throw_if_not_finite(Tape::current(), L);
     const OutputFormat format = output_format(format_, args_.json, dot_);
     if (format == OutputFormat::dot) {
       if (steps_) throw InputError("--steps has no Graphviz form: leave out one of the two");
-      io.out << to_dot(r.result());
+      io.out << to_dot(L, rec.names);
       return kExitOk;
     }
-    const Explanation e = explain(r.result());
+    const Explanation e = explain(L, rec.names);
     switch (format) {
       case OutputFormat::json:
         io.out << dump(to_json(e, steps_));
@@ -185,10 +263,11 @@ class ExplainCommand final : public Command {
         break;
       case OutputFormat::html:  // the page shows the table and the steps both
         io.out << to_html(e, {fmt::format("ξ table of L = {}", problem.program().source),
-                              fmt::format("at {}", problem.point_text())});
+                              row ? fmt::format("at {}, data row {}", problem.point_text(), *row)
+                                  : fmt::format("at {}", problem.point_text())});
         break;
       default:
-        io.out << (steps_ ? steps_text(e) : table_text(e, problem));
+        io.out << (steps_ ? steps_text(e) : table_text(e, problem, row));
     }
     return kExitOk;
   }
@@ -198,6 +277,8 @@ class ExplainCommand final : public Command {
   bool steps_ = false;
   bool dot_ = false;
   std::string format_;
+  std::size_t row_ = 0;
+  CLI::Option* row_opt_ = nullptr;
 };
 
 }  // namespace

@@ -86,6 +86,10 @@ class MinimizeCommand final : public Command {
         ->allow_extra_args(false)
         ->type_name("NAME=VALUE,...")
         ->required();
+    cmd->add_option("--const", consts_,
+                    "names bound as constants: NAME=VALUE[,NAME=VALUE...] (repeatable)")
+        ->allow_extra_args(false)
+        ->type_name("NAME=VALUE,...");
     std::string names;
     for (std::string_view n : optim::optimizer_names()) {
       names += (names.empty() ? "" : ", ") + std::string(n);
@@ -138,13 +142,17 @@ class MinimizeCommand final : public Command {
     if (bindings.empty()) {
       throw InputError("minimize needs a starting point: give it with --from NAME=VALUE,...");
     }
+    std::vector<Binding> constants = parse_bindings(consts_, "--const");
     std::vector<std::string> given_names;
     for (const Binding& b : bindings) given_names.push_back(b.name);
+    for (const Binding& c : constants) given_names.push_back(c.name);
     const std::vector<const Program*> programs{&program};
     std::shared_ptr<const BoundData> data = load_data(data_, programs, given_names, io.err);
     for (const VariableRef& ref : program.variables) {
       const bool given = std::any_of(bindings.begin(), bindings.end(),
                                      [&](const Binding& b) { return b.name == ref.name; }) ||
+                         std::any_of(constants.begin(), constants.end(),
+                                     [&](const Binding& c) { return c.name == ref.name; }) ||
                          (data && data->find(ref.name) != nullptr);
       if (!given) {
         throw ExprError(fmt::format("variable '{}' is missing from --from (give its starting "
@@ -154,7 +162,8 @@ class MinimizeCommand final : public Command {
       }
     }
     const optim::OptimizerSpec spec = optimizer_spec();
-    const Problem problem(expression, std::move(bindings), std::move(data));
+    const Problem problem(expression, std::move(bindings), std::move(data), Shape::scalar(),
+                          std::move(constants));
     const std::vector<std::string> names = problem.component_names();
     check_hyper_parameters(spec, problem);
     const optim::MinimizeOptions options = minimize_options(names);
@@ -398,6 +407,7 @@ class MinimizeCommand final : public Command {
 
   std::string expression_;
   std::vector<std::string> from_;
+  std::vector<std::string> consts_;
   DataArgs data_;
   std::string optimizer_ = "gd";
   double lr_ = 0, momentum_ = 0, eps_ = 0, weight_decay_ = 0, noise_ = 0;

@@ -17,6 +17,7 @@
 #include <Eigen/Dense>
 
 #include <xigrad/autodiff/error.hpp>
+#include <xigrad/autodiff/explain.hpp>
 #include <xigrad/autodiff/tape.hpp>
 #include <xigrad/models/limits.hpp>
 
@@ -236,16 +237,17 @@ Var LinearModel::lecture_loss(const Eigen::VectorXd& x, double y) const {
   neg_x.head(d) = -x;
   neg_x[d] = -1.0;
   const Tensor W = variable(theta, "W");
-  const Var xi1 = dot(W, constant(neg_x));  // −WᵀX
+  // Named constants, so that explain prints ξ1 = W·(-X) and ξ8 = -y·ξ5 as the slides do.
+  const Var xi1 = dot(W, named_constant(neg_x.data(), Shape::vector(d + 1), "-X"));  // −WᵀX
   const Var xi2 = exp(xi1);
   const Var xi3 = 1.0 + xi2;
   const Var xi4 = reciprocal(xi3);  // p
   const Var xi5 = log(xi4);         // log p
   const Var xi6 = 1.0 - xi4;        // 1 − p
   const Var xi7 = log(xi6);         // log(1 − p)
-  // (0 − c rather than −c, so that y = 0 prints as 0·ξ5, not −0·ξ5.)
-  const Var LA = (0.0 - y) * xi5;          // L^A = −y·log p
-  const Var LB = (0.0 - (1.0 - y)) * xi7;  // L^B = −(1 − y)·log(1 − p)
+  // (0 − c rather than −c, so that y = 0 is 0, not −0.)
+  const Var LA = named_constant(0.0 - y, "-y") * xi5;              // L^A = −y·log p
+  const Var LB = named_constant(0.0 - (1.0 - y), "-(1-y)") * xi7;  // L^B = −(1 − y)·log(1 − p)
   return LA + LB;
 }
 

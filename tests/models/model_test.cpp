@@ -177,6 +177,17 @@ TEST(Neuron, LectureLossIsTheXiChainOfTheSlides) {
     EXPECT_EQ(e.nodes[4].op, "log");
     EXPECT_EQ(e.nodes[0].op, "dot");
     EXPECT_EQ(e.nodes[2].definition, "ξ3 = 1 + ξ2");
+    // What docs/models.md promises: the slides' rows, with W one leaf and named constants.
+    ASSERT_EQ(e.nodes.size(), 10u);
+    EXPECT_EQ(e.nodes[0].definition, "ξ1 = W·(-X)");
+    EXPECT_EQ(e.nodes[0].partials.at(0).formula, "-X");
+    EXPECT_EQ(e.nodes[7].definition, "ξ8 = -y·ξ5");
+    EXPECT_EQ(e.nodes[8].definition, "ξ9 = -(1-y)·ξ7");
+    ASSERT_EQ(e.leaves.size(), 1u);
+    EXPECT_EQ(e.leaves[0].name, "W");
+    ASSERT_EQ(e.leaves[0].adjoints.size(), 3u);
+    EXPECT_NEAR(e.leaves[0].adjoints[0], (p - y) * x[0], 1e-14);
+    EXPECT_NEAR(e.leaves[0].adjoints[2], p - y, 1e-14);
   }
 }
 

@@ -146,9 +146,11 @@ class LinearModel final : public Model {
   /// The lecture's per-example loss of a neuron written out as scalar operations, so that
   /// xi::explain(L) prints the ξ table of the slides (seeds/001):
   ///
-  ///     ξ1 = dot(W, −X)      (W = (w, b), X = (x, 1): ξ1 = −WᵀX)
-  ///     ξ2 = exp(ξ1), ξ3 = 1 + ξ2, ξ4 = 1/ξ3 = p, ξ5 = log ξ4,
-  ///     ξ6 = 1 − ξ4, ξ7 = log ξ6, ξ8 = L^A = −y·ξ5, ξ9 = L^B = −(1 − y)·ξ7, L = ξ8 + ξ9
+  ///     ξ1 = W·(-X)      (W = (w, b), X = (x, 1): ξ1 = −WᵀX; ∂ξ1/∂W = -X)
+  ///     ξ2 = exp(ξ1), ξ3 = 1 + ξ2, ξ4 = 1/ξ3 = p, ξ5 = log(ξ4),
+  ///     ξ6 = 1 - ξ4, ξ7 = log(ξ6), ξ8 = L^A = -y·ξ5, ξ9 = L^B = -(1-y)·ξ7, L = ξ10 = ξ8 + ξ9
+  ///
+  /// -X, -y and -(1-y) are named constants (xi::named_constant), so they print by name.
   ///
   /// Records on the current tape with a fresh leaf "W" holding (w, b) (the parameters themselves
   /// are untouched). Throws xi::ShapeError if x has the wrong size.

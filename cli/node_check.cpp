@@ -101,6 +101,7 @@ class Checker {
  private:
   void bind_leaves() {
     for (const Binding& b : problem_.bindings()) env_[b.name] = {b.shape, b.values};
+    for (const Binding& b : problem_.constant_bindings()) env_[b.name] = {b.shape, b.values};
     if (const auto& data = problem_.data()) {
       for (const DataBinding& d : data->bindings) {
         Named n{d.shape, {}};

@@ -79,6 +79,22 @@ TEST_F(NodeCheck, LectureTableBSignSlipIsLocated) {
   EXPECT_THAT(r.out, HasSubstr("the chain DISAGREES with the engine in 2 of 2 components\n"));
 }
 
+// The lecture's data as --const (as explain shows the table): the rows use X and y by name and
+// the chain is taken for W alone.
+TEST_F(NodeCheck, ConstantsOfConstAreNamesOfTheTable) {
+  const Result r = test::run_app({"check", kLB, "--at", "W=[1,-0.5]", "--const", "X=[2,1],y=0",
+                                  "--nodes", kExamples + "lecture_LB.txt"});
+  ASSERT_EQ(r.status, 1) << r.err << r.out;
+  EXPECT_THAT(r.out, HasSubstr("first wrong row: L (line 10): its definition (1-y)*xi6 gives "
+                               "-1.70141 where EXPR gives 1.70141: the sign of the loss is "
+                               "flipped\n"));
+  EXPECT_THAT(r.out, HasSubstr("W[0]      -1.63515   1.63515   DISAGREE\n"
+                               "W[1]      -0.817574  0.817574  DISAGREE\n"));
+  const Result a = test::run_app({"check", kLA, "--at", "W=[1,-0.5]", "--const", "X=[2,1],y=1",
+                                  "--nodes", kExamples + "lecture_LA.txt"});
+  EXPECT_EQ(a.status, 0) << a.err << a.out;
+}
+
 TEST_F(NodeCheck, CorrectedTableBPasses) {
   std::ifstream in(kExamples + "lecture_LB.txt");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -10,8 +10,6 @@
 
 #include <fmt/format.h>
 
-#include "explain_sheet.hpp"
-
 namespace xi {
 namespace {
 
@@ -200,7 +198,9 @@ bool ascii(std::string_view s) {
   return true;
 }
 
-std::string latex(const detail::Sheet& s) {
+}  // namespace
+
+std::string to_latex(const Table& s) {
   std::string out = fmt::format("\\begin{{tabular}}{{{}}}\n\\hline\n", s.align);
   for (std::size_t c = 0; c < s.header.size(); ++c) {
     const std::string& h = s.header[c];
@@ -224,18 +224,16 @@ std::string latex(const detail::Sheet& s) {
   return out;
 }
 
-}  // namespace
-
 std::string to_latex(const Explanation& e) {
-  return latex(detail::xi_sheet(e));
+  return to_latex(xi_table(e));
 }
 
 std::string steps_to_latex(const Explanation& e) {
-  return latex(detail::steps_sheet(e));
+  return to_latex(steps_table(e));
 }
 
 std::string to_latex(const GradientReport& report) {
-  return latex(detail::check_sheet(report));
+  return to_latex(check_table(report));
 }
 
 }  // namespace xi

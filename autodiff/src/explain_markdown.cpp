@@ -6,8 +6,6 @@
 
 #include <fmt/format.h>
 
-#include "explain_sheet.hpp"
-
 namespace xi {
 namespace {
 
@@ -21,7 +19,7 @@ std::string md_escape(std::string_view s) {
   return out;
 }
 
-std::string md_cell(const detail::Cell& cell) {
+std::string md_cell(const Table::Cell& cell) {
   std::string out;
   for (const std::string& part : cell) {
     if (!out.empty()) out += "; ";
@@ -30,7 +28,9 @@ std::string md_cell(const detail::Cell& cell) {
   return out;
 }
 
-std::string markdown(const detail::Sheet& s) {
+}  // namespace
+
+std::string to_markdown(const Table& s) {
   std::string out = "|";
   for (const std::string& h : s.header) out += fmt::format(" {} |", md_escape(h));
   out += "\n|";
@@ -47,18 +47,16 @@ std::string markdown(const detail::Sheet& s) {
   return out;
 }
 
-}  // namespace
-
 std::string to_markdown(const Explanation& e) {
-  return markdown(detail::xi_sheet(e));
+  return to_markdown(xi_table(e));
 }
 
 std::string steps_to_markdown(const Explanation& e) {
-  return markdown(detail::steps_sheet(e));
+  return to_markdown(steps_table(e));
 }
 
 std::string to_markdown(const GradientReport& report) {
-  return markdown(detail::check_sheet(report));
+  return to_markdown(check_table(report));
 }
 
 }  // namespace xi

@@ -37,7 +37,7 @@ Json value_json(const Shape& shape, const std::vector<double>& values) {
   return variables_json({b}, values)["v"];
 }
 
-std::string text(const NodeCheckReport& r, const Problem& problem, const NodeTable& table,
+std::string text(const NodeCheckReport& r, const Problem& problem, const HandTable& table,
                  const CheckOptions& options) {
   std::string out = fmt::format("ξ table {} checked against L = {}\nat {}\n\n", table.file,
                                 problem.program().source, problem.point_text());
@@ -159,11 +159,11 @@ int run_node_check(const ExpressionArgs& args, const std::string& file, const Ch
   if (format != OutputFormat::text && format != OutputFormat::json) {
     throw InputError("check --nodes prints text or JSON (--format text|json)");
   }
-  const NodeTable table = read_node_table(file);
+  const HandTable table = read_node_table(file);
   std::vector<Program> programs;
-  for (const NodeRow& row : table.rows) {
+  for (const HandRow& row : table.rows) {
     programs.push_back(row.definition.program);
-    for (const NodePartial& p : row.partials) programs.push_back(p.formula.program);
+    for (const HandPartial& p : row.partials) programs.push_back(p.formula.program);
   }
   const Problem problem(args, io.err, programs);
   const NodeCheckReport report = check_node_table(problem, table, options);

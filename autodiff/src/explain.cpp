@@ -61,7 +61,7 @@ std::size_t display_width(std::string_view s) {
 // An aligned text table with a rule under the header (xi::to_text); shared with check.cpp.
 std::string text_table(const std::vector<std::string>& header,
                        const std::vector<std::vector<std::string>>& rows, std::string_view align) {
-  Table t{header, std::string(align), {}, {}, {}};
+  Table t{.header = header, .align = std::string(align)};
   for (const auto& row : rows) {
     std::vector<Table::Cell> cells;
     for (const std::string& cell : row) cells.push_back({cell});

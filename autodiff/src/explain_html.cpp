@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -181,7 +182,19 @@ std::string html_table(const Table& s, std::string_view id, std::size_t adjoint_
     }
     out += "</tr>\n";
   }
-  return out + "</tbody>\n</table>\n";
+  out += "</tbody>\n</table>\n";
+  for (const std::string& note : s.notes) {
+    std::string lines;
+    std::size_t from = 0;
+    while (from <= note.size()) {
+      const std::size_t end = std::min(note.find('\n', from), note.size());
+      lines += (lines.empty() ? "" : "<br>") + esc(note.substr(from, end - from));
+      if (end == note.size()) break;
+      from = end + 1;
+    }
+    out += fmt::format("<p>{}</p>\n", lines);
+  }
+  return out;
 }
 
 std::string steps_list(const Explanation& e) {
@@ -239,23 +252,20 @@ std::string to_html(const Explanation& e, const HtmlOptions& options) {
 std::string to_html(const GradientReport& report, const HtmlOptions& options) {
   std::size_t bad = 0;
   for (const CheckComponent& c : report.components) bad += c.ok ? 0 : 1;
-  const std::string verdict =
+  Table table = check_table(report);
+  table.notes.push_back(
       bad == 0 ? fmt::format("All {} components agree.", report.components.size())
-               : fmt::format("{} of {} components DISAGREE.", bad, report.components.size());
-  const Table table = check_table(report);
-  return to_html(std::span<const Table>(&table, 1), options,
-                 std::span<const std::string>(&verdict, 1));
+               : fmt::format("{} of {} components DISAGREE.", bad, report.components.size()));
+  return to_html(std::span<const Table>(&table, 1), options);
 }
 
-std::string to_html(std::span<const Table> tables, const HtmlOptions& options,
-                    std::span<const std::string> paragraphs) {
+std::string to_html(std::span<const Table> tables, const HtmlOptions& options) {
   std::string out = page_start(options, "");
   for (std::size_t i = 0; i < tables.size(); ++i) {
     out += "<section>\n" +
            html_table(tables[i], fmt::format("table-{}", i + 1), tables[i].header.size()) +
            "</section>\n";
   }
-  for (const std::string& p : paragraphs) out += fmt::format("<p>{}</p>\n", esc(p));
   return out + "<footer>Made by xigrad.</footer>\n</body>\n</html>\n";
 }
 

@@ -4,6 +4,7 @@
 
 #include <xigrad/autodiff/export.hpp>
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 #include <utility>
@@ -198,10 +199,24 @@ bool ascii(std::string_view s) {
   return true;
 }
 
+// Plain text as LaTeX paragraphs, one a line, each followed by a blank line.
+std::string paragraphs(std::string_view s) {
+  std::string out;
+  std::size_t from = 0;
+  while (from <= s.size()) {
+    const std::size_t end = std::min(s.find('\n', from), s.size());
+    out += text(s.substr(from, end - from)) + "\n\n";
+    if (end == s.size()) break;
+    from = end + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string to_latex(const Table& s) {
-  std::string out = fmt::format("\\begin{{tabular}}{{{}}}\n\\hline\n", s.align);
+  std::string out = s.caption.empty() ? std::string() : paragraphs(s.caption);
+  out += fmt::format("\\begin{{tabular}}{{{}}}\n\\hline\n", s.align);
   for (std::size_t c = 0; c < s.header.size(); ++c) {
     const std::string& h = s.header[c];
     out +=
@@ -214,13 +229,18 @@ std::string to_latex(const Table& s) {
       for (const std::string& part : row[c]) {
         if (part.empty()) continue;
         if (!cell.empty()) cell += "; ";
-        cell += s.kind[c] == 'm' ? fmt::format("${}$", math(part)) : text(part);
+        cell +=
+            c < s.kind.size() && s.kind[c] == 'm' ? fmt::format("${}$", math(part)) : text(part);
       }
       out += c > 0 ? (cell.empty() ? " &" : " & " + cell) : cell;
     }
     out += " \\\\\n";
   }
   out += "\\hline\n\\end{tabular}\n";
+  for (const std::string& note : s.notes) {
+    out += '\n';
+    out += paragraphs(note);
+  }
   return out;
 }
 

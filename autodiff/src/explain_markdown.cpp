@@ -2,6 +2,7 @@
 
 #include <xigrad/autodiff/export.hpp>
 
+#include <algorithm>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -30,8 +31,22 @@ std::string md_cell(const Table::Cell& cell) {
 
 }  // namespace
 
+// A paragraph of plain text, each of its lines a paragraph of its own.
+std::string md_paragraphs(std::string_view text) {
+  std::string out;
+  std::size_t from = 0;
+  while (from <= text.size()) {
+    const std::size_t end = std::min(text.find('\n', from), text.size());
+    out += md_escape(text.substr(from, end - from)) + "\n";
+    if (end == text.size()) break;
+    out += '\n';
+    from = end + 1;
+  }
+  return out;
+}
+
 std::string to_markdown(const Table& s) {
-  std::string out = "|";
+  std::string out = s.caption.empty() ? "|" : md_paragraphs(s.caption) + "\n|";
   for (const std::string& h : s.header) out += fmt::format(" {} |", md_escape(h));
   out += "\n|";
   for (const char a : s.align) out += a == 'r' ? " ---: |" : " --- |";
@@ -43,6 +58,10 @@ std::string to_markdown(const Table& s) {
       out += text.empty() ? " |" : fmt::format(" {} |", text);
     }
     out += '\n';
+  }
+  for (const std::string& note : s.notes) {
+    out += '\n';
+    out += md_paragraphs(note);
   }
   return out;
 }

@@ -89,12 +89,10 @@ std::string key_of_name(const std::string& printed_name) {
 }  // namespace detail
 
 Table xi_table(const Explanation& e, const XiTableLayout& layout) {
-  Table t{
-      {layout.node_header, "definition", "value", "local partials", "∂L/∂" + layout.node_header},
-      "llrlr",
-      "mmmmm",
-      {},
-      {}};
+  Table t{.header = {layout.node_header, "definition", "value", "local partials",
+                     "∂L/∂" + layout.node_header},
+          .align = "llrlr",
+          .kind = "mmmmm"};
   for (const LeafRow& l : e.leaves) {
     t.rows.push_back({{l.name},
                       {"leaf"},
@@ -128,7 +126,9 @@ Table xi_table(const Explanation& e, const XiTableLayout& layout) {
 }
 
 Table steps_table(const Explanation& e) {
-  Table t{{"step", "chain rule", "adjoint · partial", "∂L/∂target"}, "rlll", "mmmm", {}, {}};
+  Table t{.header = {"step", "chain rule", "adjoint · partial", "∂L/∂target"},
+          .align = "rlll",
+          .kind = "mmmm"};
   std::map<std::string, int> total, seen;
   for (const SweepStep& st : e.steps) ++total[st.to];
   int k = 0;

@@ -37,7 +37,7 @@ std::string to_text(const Table& table, const TextStyle& style) {
       width[c] = std::max(width[c], detail::display_width(line[c]));
     }
   }
-  std::string out;
+  std::string out = table.caption.empty() ? std::string() : table.caption + "\n\n";
   for (std::size_t i = 0; i < lines.size(); ++i) {
     std::string text;
     for (std::size_t c = 0; c < n; ++c) {
@@ -58,6 +58,7 @@ std::string to_text(const Table& table, const TextStyle& style) {
       out += '\n';
     }
   }
+  for (const std::string& note : table.notes) out += "\n" + note + "\n";
   return out;
 }
 

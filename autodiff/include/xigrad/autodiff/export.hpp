@@ -74,9 +74,8 @@ struct HtmlOptions {
 std::string to_html(const Explanation& e, const HtmlOptions& options = {});
 /// A gradient check report as a self-contained HTML page (the table of to_markdown).
 std::string to_html(const GradientReport& report, const HtmlOptions& options = {});
-/// Tables as one self-contained HTML page: each under its caption, then the paragraphs (plain
-/// text, escaped).
-std::string to_html(std::span<const Table> tables, const HtmlOptions& options = {},
-                    std::span<const std::string> paragraphs = {});
+/// Tables as one self-contained HTML page: each with its caption as a heading and its notes as
+/// paragraphs under it.
+std::string to_html(std::span<const Table> tables, const HtmlOptions& options = {});
 
 }  // namespace xi

@@ -185,12 +185,9 @@ std::string html_table(const Table& s, std::string_view id, std::size_t adjoint_
   out += "</tbody>\n</table>\n";
   for (const std::string& note : s.notes) {
     std::string lines;
-    std::size_t from = 0;
-    while (from <= note.size()) {
-      const std::size_t end = std::min(note.find('\n', from), note.size());
-      lines += (lines.empty() ? "" : "<br>") + esc(note.substr(from, end - from));
-      if (end == note.size()) break;
-      from = end + 1;
+    for (const std::string_view line : detail::lines_of(note)) {
+      if (!lines.empty()) lines += "<br>";
+      lines += esc(line);
     }
     out += fmt::format("<p>{}</p>\n", lines);
   }

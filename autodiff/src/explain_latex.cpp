@@ -4,12 +4,13 @@
 
 #include <xigrad/autodiff/export.hpp>
 
-#include <algorithm>
 #include <array>
 #include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
+
+#include "explain_sheet.hpp"
 
 namespace xi {
 namespace {
@@ -202,12 +203,9 @@ bool ascii(std::string_view s) {
 // Plain text as LaTeX paragraphs, one a line, each followed by a blank line.
 std::string paragraphs(std::string_view s) {
   std::string out;
-  std::size_t from = 0;
-  while (from <= s.size()) {
-    const std::size_t end = std::min(s.find('\n', from), s.size());
-    out += text(s.substr(from, end - from)) + "\n\n";
-    if (end == s.size()) break;
-    from = end + 1;
+  for (const std::string_view line : detail::lines_of(s)) {
+    out += text(line);
+    out += "\n\n";
   }
   return out;
 }

@@ -2,10 +2,11 @@
 
 #include <xigrad/autodiff/export.hpp>
 
-#include <algorithm>
 #include <string_view>
 
 #include <fmt/format.h>
+
+#include "explain_sheet.hpp"
 
 namespace xi {
 namespace {
@@ -34,13 +35,10 @@ std::string md_cell(const Table::Cell& cell) {
 // A paragraph of plain text, each of its lines a paragraph of its own.
 std::string md_paragraphs(std::string_view text) {
   std::string out;
-  std::size_t from = 0;
-  while (from <= text.size()) {
-    const std::size_t end = std::min(text.find('\n', from), text.size());
-    out += md_escape(text.substr(from, end - from)) + "\n";
-    if (end == text.size()) break;
+  for (const std::string_view line : detail::lines_of(text)) {
+    if (!out.empty()) out += '\n';
+    out += md_escape(line);
     out += '\n';
-    from = end + 1;
   }
   return out;
 }

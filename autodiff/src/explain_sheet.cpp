@@ -31,6 +31,18 @@ std::string base_of(const std::string& name) {
 
 }  // namespace
 
+std::vector<std::string_view> lines_of(std::string_view text) {
+  std::vector<std::string_view> out;
+  std::size_t from = 0;
+  for (std::size_t end = text.find('\n'); end != std::string_view::npos;
+       end = text.find('\n', from)) {
+    out.push_back(text.substr(from, end - from));
+    from = end + 1;
+  }
+  out.push_back(text.substr(from));
+  return out;
+}
+
 std::pair<std::string, std::string> split_element(const std::string& printed_name) {
   const std::size_t open = printed_name.rfind('[');
   if (printed_name.empty() || printed_name.back() != ']' || open == std::string::npos ||

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <xigrad/autodiff/explain.hpp>
 
@@ -22,6 +23,9 @@ std::string partial_cell(const NodeRow& n, const PartialRow& p);
 std::string partial_values(const PartialRow& p, std::size_t shown = 6);
 /// ∂L/∂(target) after a step: a number, or the vector of a step through a tensor node.
 std::string step_after_cell(const SweepStep& s);
+
+/// The lines of a caption or a note ("a\nb" → {"a", "b"}); each renderer sets them its own way.
+std::vector<std::string_view> lines_of(std::string_view text);
 
 /// "w[3]" → {"w", "[3]"}, "ξ2[0]" → {"ξ2", "[0]"}; a whole value's name → {name, ""}.
 std::pair<std::string, std::string> split_element(const std::string& printed_name);

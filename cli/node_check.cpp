@@ -75,7 +75,7 @@ struct Form {
 
 class Checker {
  public:
-  Checker(const Problem& problem, const NodeTable& table, const CheckOptions& options)
+  Checker(const Problem& problem, const HandTable& table, const CheckOptions& options)
       : problem_(problem), table_(table), options_(options) {}
 
   NodeCheckReport run() {
@@ -83,7 +83,7 @@ class Checker {
     const Recording recording = problem_.record();
     const std::vector<double> gradient = problem_.backward_checked(recording);
     report_.value = recording.result().value();
-    for (const NodeRow& row : table_.rows) check_row(row);
+    for (const HandRow& row : table_.rows) check_row(row);
     check_last_row();
     match_values(recording);
     find_missing();
@@ -115,7 +115,7 @@ class Checker {
     for (const Binding& b : problem_.bindings()) {
       const bool derived = std::any_of(table_.rows.begin(), table_.rows.end(), [&](const auto& r) {
         return std::any_of(r.partials.begin(), r.partials.end(),
-                           [&](const NodePartial& p) { return p.input == b.name; });
+                           [&](const HandPartial& p) { return p.input == b.name; });
       });
       if (derived) report_.derived.push_back(b.name);
     }
@@ -135,7 +135,7 @@ class Checker {
   }
 
   // Every name `e` uses must be in env_ (a leaf, an earlier row, or for a partial this row).
-  std::vector<Shape> resolve(const NodeRow& row, const NodeExpr& e) const {
+  std::vector<Shape> resolve(const HandRow& row, const HandExpr& e) const {
     std::vector<Shape> shapes;
     for (const VariableRef& ref : e.program.variables) {
       const auto it = env_.find(ref.name);
@@ -168,7 +168,7 @@ class Checker {
     return shapes;
   }
 
-  void check_row(const NodeRow& row) {
+  void check_row(const HandRow& row) {
     NodeRowResult r;
     r.name = row.name;
     r.line = row.line;
@@ -190,14 +190,14 @@ class Checker {
     }
     env_[row.name] = {r.shape, r.value};
     std::vector<Matrix> jacobians;
-    for (const NodePartial& p : row.partials) {
+    for (const HandPartial& p : row.partials) {
       r.partials.push_back(check_partial(row, r, p, jacobians));
     }
     hand_jacobians_.push_back(std::move(jacobians));
     report_.rows.push_back(std::move(r));
   }
 
-  NodePartialResult check_partial(const NodeRow& row, const NodeRowResult& r, const NodePartial& p,
+  NodePartialResult check_partial(const HandRow& row, const NodeRowResult& r, const HandPartial& p,
                                   std::vector<Matrix>& jacobians) {
     NodePartialResult out;
     out.input = p.input;
@@ -259,7 +259,7 @@ class Checker {
 
   // Which derivative the hand partial is: the gradient (a scalar row), a column (a scalar
   // input), the diagonal (an element-wise row) or the whole Jacobian.
-  Form form(const NodeRow& row, const Shape& so, const Shape& si, const NodePartial& p,
+  Form form(const HandRow& row, const Shape& so, const Shape& si, const HandPartial& p,
             const Shape& hs, const std::vector<double>& hand, const Matrix& J) const {
     const auto m = J.rows(), n = J.cols();
     const bool scalar = hs.is_scalar();
@@ -307,7 +307,7 @@ class Checker {
   }
 
   void check_last_row() {
-    const NodeRow& row = table_.rows.back();
+    const HandRow& row = table_.rows.back();
     const NodeRowResult& r = report_.rows.back();
     if (!r.shape.is_scalar()) {
       throw table_.error_at(
@@ -389,14 +389,14 @@ class Checker {
     std::map<std::string, std::set<std::string>, std::less<>> depends;
     for (const std::string& d : report_.derived) depends[d] = {d};
     for (std::size_t k = 0; k < table_.rows.size(); ++k) {
-      const NodeRow& row = table_.rows[k];
+      const HandRow& row = table_.rows[k];
       std::set<std::string>& mine = depends[row.name];
       for (const std::string& in : row.inputs()) {
         const auto it = depends.find(in);
         if (it == depends.end() || it->second.empty()) continue;
         mine.insert(it->second.begin(), it->second.end());
         const bool given = std::any_of(row.partials.begin(), row.partials.end(),
-                                       [&](const NodePartial& p) { return p.input == in; });
+                                       [&](const HandPartial& p) { return p.input == in; });
         if (given) continue;
         report_.rows[k].missing.push_back(in);
         if (missing_why_[k].empty()) {
@@ -431,7 +431,7 @@ class Checker {
     std::map<std::string, Vector, std::less<>> adjoint;
     adjoint[table_.rows.back().name] = Vector::Ones(1);
     for (std::size_t k = table_.rows.size(); k-- > 0;) {
-      const NodeRow& row = table_.rows[k];
+      const HandRow& row = table_.rows[k];
       const auto it = adjoint.find(row.name);
       if (it == adjoint.end()) continue;
       const Vector a = it->second;
@@ -460,7 +460,7 @@ class Checker {
   }
 
   const Problem& problem_;
-  const NodeTable& table_;
+  const HandTable& table_;
   const CheckOptions& options_;
   Env env_;
   NodeCheckReport report_;
@@ -475,7 +475,7 @@ std::string brief_value(const Shape& shape, std::span<const double> values) {
   return fmt::format("({} values)", values.size());
 }
 
-NodeCheckReport check_node_table(const Problem& problem, const NodeTable& table,
+NodeCheckReport check_node_table(const Problem& problem, const HandTable& table,
                                  const CheckOptions& options) {
   return Checker(problem, table, options).run();
 }

@@ -71,7 +71,7 @@ struct NodeCheckReport {
 /// (file, line, column) for a row using an undefined name, a row named like a variable, a shape
 /// mismatch or a last row that is not a scalar; NonFiniteError for a value or partial that is
 /// not finite.
-NodeCheckReport check_node_table(const Problem& problem, const NodeTable& table,
+NodeCheckReport check_node_table(const Problem& problem, const HandTable& table,
                                  const CheckOptions& options = {});
 
 /// A value for a message or a table cell: value_text() up to 6 elements, "(303 values)" beyond.

@@ -1,7 +1,7 @@
 #pragma once
 // `xigrad check EXPR --at ... --nodes FILE`: reads the student's ξ table (node_table.hpp),
-// checks it row by row (node_check.hpp) and prints the rows, the chain and the first wrong row,
-// as text or with --json.
+// checks it row by row (node_check.hpp) and prints the rows, the chain and the first wrong row:
+// as text, JSON, or the same tables (xi::Table) as Markdown, LaTeX or a self-contained HTML page.
 
 #include <string>
 
@@ -13,7 +13,7 @@
 
 namespace xi::cli {
 
-/// Prints the report in `format` (text or json; the slide formats are refused with exit 2).
+/// Prints the report in `format`: text, JSON, or its tables as Markdown, LaTeX or an HTML page.
 /// Returns kExitOk when every row and the chain agree, kExitDisagree otherwise.
 int run_node_check(const ExpressionArgs& args, const std::string& file, const CheckOptions& options,
                    OutputFormat format, const Io& io);

@@ -33,7 +33,7 @@ std::pair<std::size_t, std::size_t> trimmed(std::string_view s, std::size_t begi
 
 class LineParser {
  public:
-  LineParser(const NodeTable& table, NodeRow& row, std::string norm)
+  LineParser(const HandTable& table, HandRow& row, std::string norm)
       : table_(table), row_(row), norm_(std::move(norm)) {}
 
   void run(std::size_t end) {
@@ -60,7 +60,7 @@ class LineParser {
   // d/NAME = FORMULA (or ∂/∂NAME = FORMULA)
   void partial(std::size_t begin, std::size_t end) {
     auto [b, e] = trimmed(norm_, begin, end);
-    NodePartial p;
+    HandPartial p;
     p.input_offset = b;
     const std::string_view s(norm_);
     std::size_t after = b;
@@ -85,7 +85,7 @@ class LineParser {
                             fmt::format("'{}' is not an input of row {} (its definition uses {})",
                                         p.input, row_.name, list.empty() ? "no variable" : list));
     }
-    for (const NodePartial& q : row_.partials) {
+    for (const HandPartial& q : row_.partials) {
       if (q.input == p.input) {
         throw table_.error_at(row_, b, eq - b,
                               fmt::format("d/{} is given twice in row {}", p.input, row_.name));
@@ -103,7 +103,7 @@ class LineParser {
     }
   }
 
-  NodeExpr expression(std::size_t begin, std::size_t end) const {
+  HandExpr expression(std::size_t begin, std::size_t end) const {
     const auto [b, e] = trimmed(norm_, begin, end);
     try {
       return {parse(norm_.substr(b, e - b)), b};
@@ -120,27 +120,27 @@ class LineParser {
     }
   }
 
-  const NodeTable& table_;
-  NodeRow& row_;
+  const HandTable& table_;
+  HandRow& row_;
   std::string norm_;
 };
 
 }  // namespace
 
-std::vector<std::string> NodeRow::inputs() const {
+std::vector<std::string> HandRow::inputs() const {
   std::vector<std::string> out;
   for (const VariableRef& v : definition.program.variables) out.push_back(v.name);
   return out;
 }
 
-InputError NodeTable::error_at(const NodeRow& row, std::size_t offset, std::size_t length,
+InputError HandTable::error_at(const HandRow& row, std::size_t offset, std::size_t length,
                                std::string_view what) const {
   return InputError(fmt::format("{}:{}:{}: {}\n{}", file, row.line, column_of(row.text, offset),
                                 what, caret_lines(row.text, offset, length)));
 }
 
-NodeTable parse_node_table(std::string_view text, std::string file) {
-  NodeTable table;
+HandTable parse_node_table(std::string_view text, std::string file) {
+  HandTable table;
   table.file = std::move(file);
   std::size_t line_no = 0;
   std::size_t start = 0;
@@ -155,11 +155,11 @@ NodeTable parse_node_table(std::string_view text, std::string file) {
     const std::size_t end = std::min(norm.find('#'), norm.size());
     const auto [b, e] = trimmed(norm, 0, end);
     if (b == e) continue;
-    NodeRow row;
+    HandRow row;
     row.line = line_no;
     row.text = line;
     LineParser(table, row, std::move(norm)).run(end);
-    for (const NodeRow& other : table.rows) {
+    for (const HandRow& other : table.rows) {
       if (other.name == row.name) {
         throw table.error_at(
             row, b, row.name.size(),
@@ -177,7 +177,7 @@ NodeTable parse_node_table(std::string_view text, std::string file) {
   return table;
 }
 
-NodeTable read_node_table(const std::string& path) {
+HandTable read_node_table(const std::string& path) {
   return parse_node_table(optim::read_input_file(path, "ξ table"), path);
 }
 

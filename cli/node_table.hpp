@@ -23,43 +23,43 @@
 namespace xi::cli {
 
 /// An expression of the table and where it starts in its line (bytes).
-struct NodeExpr {
+struct HandExpr {
   Program program;
   std::size_t offset = 0;
 };
 
 /// A hand-derived local partial ∂row/∂input.
-struct NodePartial {
+struct HandPartial {
   std::string input;
   std::size_t input_offset = 0;  // where `d/input` starts in the line
-  NodeExpr formula;
+  HandExpr formula;
 };
 
-struct NodeRow {
+struct HandRow {
   std::string name;      // "xi1" (a ξ written as xi)
   std::size_t line = 0;  // 1-based line of the file
   std::string text;      // the line as written
-  NodeExpr definition;
-  std::vector<NodePartial> partials;
+  HandExpr definition;
+  std::vector<HandPartial> partials;
   /// The names the definition uses, in order of first use.
   std::vector<std::string> inputs() const;
 };
 
-struct NodeTable {
+struct HandTable {
   std::string file;  // as given, for messages
-  std::vector<NodeRow> rows;
+  std::vector<HandRow> rows;
 
   /// "FILE:LINE:COLUMN: what" and the line with a caret under bytes [offset, offset + length).
-  InputError error_at(const NodeRow& row, std::size_t offset, std::size_t length,
+  InputError error_at(const HandRow& row, std::size_t offset, std::size_t length,
                       std::string_view what) const;
 };
 
 /// Parses the text of a table. Throws InputError (file, line, column and a caret) for a row that
 /// does not parse, a repeated row name, a partial with respect to a name that is not an input of
 /// the row, or a partial given twice.
-NodeTable parse_node_table(std::string_view text, std::string file);
+HandTable parse_node_table(std::string_view text, std::string file);
 
 /// Reads and parses the file at `path` (a regular file only, as every input file).
-NodeTable read_node_table(const std::string& path);
+HandTable read_node_table(const std::string& path);
 
 }  // namespace xi::cli

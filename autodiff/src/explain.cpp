@@ -22,7 +22,9 @@
 
 #include <fmt/format.h>
 
+#include <xigrad/autodiff/export.hpp>
 #include <xigrad/autodiff/grad.hpp>
+#include <xigrad/autodiff/table.hpp>
 
 #include "explain_detail.hpp"
 #include "tensor/record.hpp"
@@ -56,43 +58,16 @@ std::size_t display_width(std::string_view s) {
   return width;
 }
 
-// An aligned text table: header, a rule, then the rows; columns separated by two spaces. `align`
-// has one letter per column, 'l' or 'r'. Shared with check.cpp.
+// An aligned text table with a rule under the header (xi::to_text); shared with check.cpp.
 std::string text_table(const std::vector<std::string>& header,
                        const std::vector<std::vector<std::string>>& rows, std::string_view align) {
-  const std::size_t n = header.size();
-  std::vector<std::size_t> width(n, 0);
-  for (std::size_t c = 0; c < n; ++c) width[c] = display_width(header[c]);
+  Table t{.header = header, .align = std::string(align)};
   for (const auto& row : rows) {
-    for (std::size_t c = 0; c < n && c < row.size(); ++c) {
-      width[c] = std::max(width[c], display_width(row[c]));
-    }
+    std::vector<Table::Cell> cells;
+    for (const std::string& cell : row) cells.push_back({cell});
+    t.rows.push_back(std::move(cells));
   }
-  std::string out;
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string text;
-    for (std::size_t c = 0; c < n; ++c) {
-      const std::string& cell = c < cells.size() ? cells[c] : std::string();
-      const std::size_t pad = width[c] - display_width(cell);
-      const bool right = c < align.size() && align[c] == 'r';
-      if (c > 0) text += "  ";
-      if (right) text.append(pad, ' ');
-      text += cell;
-      if (!right) text.append(pad, ' ');
-    }
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    out += text;
-    out += '\n';
-  };
-  line(header);
-  std::size_t total = 0;
-  for (std::size_t c = 0; c < n; ++c) total += width[c] + (c > 0 ? 2 : 0);
-  std::string rule;
-  for (std::size_t i = 0; i < total; ++i) rule += "─";
-  out += rule;
-  out += '\n';
-  for (const auto& row : rows) line(row);
-  return out;
+  return to_text(t);
 }
 
 namespace {
@@ -684,17 +659,6 @@ std::string row_text(std::span<const double> v, std::size_t shown, bool& cut) {
   return fmt::format("[{}]", fmt::join(items, ", "));
 }
 
-// "∂ξ1/∂W = X = [2, 1]"; a number alone when the formula is that number.
-std::string partial_cell(const std::string& label, const PartialRow& p) {
-  if (p.values.empty()) return fmt::format("{} = {}", label, p.formula);
-  if (p.values.size() == 1 && std::isnan(p.values.front())) {
-    return fmt::format("{}: {}", label, p.formula);  // a scalar node's NaN partial has a note
-  }
-  const std::string v = values_text(p.shape, p.values);
-  if (p.formula == v) return fmt::format("{} = {}", label, v);
-  return fmt::format("{} = {} = {}", label, p.formula, v);
-}
-
 }  // namespace
 
 std::string values_text(const Shape& shape, std::span<const double> values, std::size_t shown) {
@@ -724,57 +688,11 @@ std::string values_text(const Shape& shape, std::span<const double> values, std:
 }
 
 std::string Explanation::table() const {
-  std::vector<std::vector<std::string>> rows;
-  for (const LeafRow& l : leaves) {
-    rows.push_back(
-        {l.name, "leaf", values_text(l.shape, l.values), "", values_text(l.shape, l.adjoints), ""});
-  }
-  bool any_note = false;
-  for (const NodeRow& n : nodes) {
-    const std::string id = fmt::format("ξ{}", n.id);
-    std::string rhs = n.definition;
-    if (rhs.starts_with(id + " = ")) rhs = rhs.substr(id.size() + 3);
-    std::vector<std::string> parts;
-    for (const PartialRow& p : n.partials) {
-      parts.push_back(partial_cell(fmt::format("∂{}/∂{}", id, p.input), p));
-    }
-    any_note = any_note || !n.kink.empty();
-    rows.push_back({id, rhs, values_text(n.shape, n.values),
-                    fmt::format("{}", fmt::join(parts, "; ")), values_text(n.shape, n.adjoints),
-                    n.kink});
-  }
-  std::vector<std::string> header = {"ξ", "definition", "value", "local partials", "∂L/∂ξ", "note"};
-  if (!any_note) {
-    header.pop_back();
-    for (auto& r : rows) r.pop_back();
-  }
-  return detail::text_table(header, rows, "llrlrl");
+  return to_text(xi_table(*this));
 }
 
 std::string Explanation::steps_text() const {
-  std::string out;
-  auto factor = [](double v) { return v < 0 ? fmt::format("({})", num(v)) : num(v); };
-  for (const SweepStep& s : steps) {
-    if (s.tensor) {
-      const PartialRow& p = s.partial_row;
-      const std::string partial = p.values.empty() ? p.formula : values_text(p.shape, p.values);
-      const std::string product =
-          fmt::format("{} {} {}", values_text(s.from_shape, s.adjoints), p.product, partial);
-      const bool fresh = std::all_of(s.before_values.begin(), s.before_values.end(),
-                                     [](double v) { return v == 0.0; });
-      out += fmt::format("∂L/∂{} += ∂L/∂{} · ∂{}/∂{} = {}{} = {}\n", s.to, s.from, s.from, s.to,
-                         fresh ? std::string() : values_text(s.to_shape, s.before_values) + " + ",
-                         product, values_text(s.to_shape, s.after_values));
-      continue;
-    }
-    const std::string sum =
-        s.before == 0
-            ? fmt::format("{} · {}", num(s.adjoint), factor(s.partial))
-            : fmt::format("{} + {} · {}", num(s.before), factor(s.adjoint), factor(s.partial));
-    out += fmt::format("∂L/∂{} += ∂L/∂{} · ∂{}/∂{} = {} → {}\n", s.to, s.from, s.from, s.to, sum,
-                       num(s.after));
-  }
-  return out;
+  return to_text(steps_table(*this));
 }
 
 // ------------------------------------------------------------------ Graphviz

@@ -22,17 +22,7 @@ constexpr double kLineHeight = 18;  // px per text line
 constexpr double kLayerGap = 46;    // px between layers: room for an edge label
 constexpr double kRowGap = 24;      // px between boxes of one layer
 constexpr double kMargin = 12;      // px around the drawing
-constexpr std::size_t kShownElements = 4;
-
-// "[0.5, -1, …]": a tensor leaf's first elements.
-std::string short_vector(const std::vector<std::string>& elements) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < elements.size() && i < kShownElements; ++i) {
-    out += (i > 0 ? ", " : "") + elements[i];
-  }
-  if (elements.size() > kShownElements) out += ", …";
-  return out + "]";
-}
+constexpr std::size_t kShown = 4;   // elements of a vector shown on an edge
 
 // "w[3]" → "[3]: "; a whole value → "".
 std::string element_prefix(const std::string& name) {
@@ -55,27 +45,19 @@ void size_box(GraphNode& n) {
 Graph layout_graph(const Explanation& e) {
   Graph g;
   std::map<std::string, std::size_t> index;  // key → node
-  // Leaves: one node per variable; a tensor leaf shows its first elements.
-  std::map<std::string, std::vector<std::string>> values, adjoints;
+  // Leaves: one node per variable (a tensor leaf is one row, shown as a short vector).
   for (const LeafRow& l : e.leaves) {
     const std::string key = leaf_key(l.name);
-    if (!index.contains(key)) {
-      index[key] = g.nodes.size();
-      GraphNode n;
-      n.kind = GraphNode::Kind::leaf;
-      n.key = key;
-      n.title = key.substr(std::string_view("leaf-").size());
-      n.label = "∂L/∂" + n.title;
-      g.nodes.push_back(n);
-    }
-    values[key].push_back(leaf_value_cell(l));
-    adjoints[key].push_back(leaf_adjoint_cell(l));
-  }
-  for (GraphNode& n : g.nodes) {
-    const auto& v = values[n.key];
-    const auto& a = adjoints[n.key];
-    n.value = v.size() == 1 ? v[0] : short_vector(v);
-    n.adjoint = a.size() == 1 ? a[0] : short_vector(a);
+    if (index.contains(key)) continue;
+    index[key] = g.nodes.size();
+    GraphNode n;
+    n.kind = GraphNode::Kind::leaf;
+    n.key = key;
+    n.title = key.substr(std::string_view("leaf-").size());
+    n.label = "∂L/∂" + n.title;
+    n.value = values_text(l.shape, l.values);
+    n.adjoint = values_text(l.shape, l.adjoints);
+    g.nodes.push_back(n);
   }
   const std::size_t n_leaves = g.nodes.size();
 
@@ -84,9 +66,9 @@ Graph layout_graph(const Explanation& e) {
     GraphNode n;
     n.key = node_key(row);
     n.title = row.definition;
-    n.value = value_cell(row);
+    n.value = values_text(row.shape, row.values);
     n.label = "∂L/∂" + node_name_cell(row);
-    n.adjoint = adjoint_cell(row);
+    n.adjoint = values_text(row.shape, row.adjoints);
     const std::size_t self = g.nodes.size();
     index[n.key] = self;
     g.nodes.push_back(n);
@@ -113,8 +95,9 @@ Graph layout_graph(const Explanation& e) {
         if (used[p] || row.partials[p].input != name) continue;
         used[p] = true;
         const PartialRow& partial = row.partials[p];
-        label = element_prefix(name) +
-                (std::isnan(partial.value) ? partial.formula : cell_number(partial.value));
+        // A scalar partial that is NaN shows its formula (the table's note says why).
+        const bool nan = partial.shape.is_scalar() && std::isnan(partial.value);
+        label = element_prefix(name) + (nan ? partial.formula : partial_values(partial, kShown));
         break;
       }
       g.edges.push_back({from, self, label});

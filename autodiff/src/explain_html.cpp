@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -150,7 +151,7 @@ std::string svg(const Graph& g) {
 
 // ------------------------------------------------------------------ tables
 
-std::string cell_text(const detail::Cell& cell) {
+std::string cell_text(const Table::Cell& cell) {
   std::string out;
   for (const std::string& part : cell) {
     if (part.empty()) continue;
@@ -160,15 +161,17 @@ std::string cell_text(const detail::Cell& cell) {
 }
 
 // A table; `adjoint_column` (when < the number of columns) is filled in step by step.
-std::string html_table(const detail::Sheet& s, std::string_view id, std::size_t adjoint_column) {
-  std::string out = fmt::format("<table id=\"{}\">\n<thead><tr>", id);
+std::string html_table(const Table& s, std::string_view id, std::size_t adjoint_column) {
+  std::string out;
+  if (!s.caption.empty()) out += fmt::format("<h2>{}</h2>\n", esc(s.caption));
+  out += fmt::format("<table id=\"{}\">\n<thead><tr>", id);
   for (const std::string& h : s.header) out += fmt::format("<th>{}</th>", esc(h));
   out += "</tr></thead>\n<tbody>\n";
   for (const auto& row : s.rows) {
     const std::string name = row.empty() || row[0].empty() ? "" : row[0][0];
     out += fmt::format("<tr data-row=\"{}\">", esc(name));
     for (std::size_t c = 0; c < row.size(); ++c) {
-      const std::string cls = s.align[c] == 'r' ? " class=\"r\"" : "";
+      const std::string cls = c < s.align.size() && s.align[c] == 'r' ? " class=\"r\"" : "";
       const std::string text = cell_text(row[c]);
       if (c == adjoint_column && name != "…") {
         out += fmt::format("<td{}><span data-adj-name=\"{}\" data-final=\"{}\">{}</span></td>", cls,
@@ -179,11 +182,20 @@ std::string html_table(const detail::Sheet& s, std::string_view id, std::size_t 
     }
     out += "</tr>\n";
   }
-  return out + "</tbody>\n</table>\n";
+  out += "</tbody>\n</table>\n";
+  for (const std::string& note : s.notes) {
+    std::string lines;
+    for (const std::string_view line : detail::lines_of(note)) {
+      if (!lines.empty()) lines += "<br>";
+      lines += esc(line);
+    }
+    out += fmt::format("<p>{}</p>\n", lines);
+  }
+  return out;
 }
 
 std::string steps_list(const Explanation& e) {
-  const detail::Sheet s = detail::steps_sheet(e);
+  const Table s = steps_table(e);
   std::string out = "<ol id=\"steps\">\n";
   for (std::size_t i = 0; i < e.steps.size(); ++i) {
     const SweepStep& st = e.steps[i];
@@ -193,7 +205,7 @@ std::string steps_list(const Explanation& e) {
         "data-after=\"{}\" data-element=\"{}\"><span class=\"rule\">{}</span> = <span "
         "class=\"calc\">{}</span> <span class=\"acc\">(∂L/∂{}: {})</span></li>\n",
         esc(st.from), esc(detail::key_of_name(st.from)), esc(st.to),
-        esc(detail::key_of_name(st.to)), esc(detail::cell_number(st.after)),
+        esc(detail::key_of_name(st.to)), esc(detail::step_after_cell(st)),
         esc(detail::split_element(st.to).second), cell_text(row[1]), cell_text(row[2]), esc(st.to),
         cell_text(row[3]));
   }
@@ -228,21 +240,29 @@ std::string to_html(const Explanation& e, const HtmlOptions& options) {
       "<div class=\"board\">\n<div class=\"figure\">\n{}</div>\n<div class=\"side\">\n",
       esc(empty), svg(detail::layout_graph(e)));
   out += "<h2>The reverse sweep</h2>\n" + steps_list(e);
-  out += "<h2>The ξ table</h2>\n" + html_table(detail::xi_sheet(e), "xi-table", 4);
+  out += "<h2>The ξ table</h2>\n" + html_table(xi_table(e), "xi-table", 4);
   out += "</div>\n</div>\n</section>\n";
   out += kFooter;
   return out + fmt::format("<script>{}</script>\n</body>\n</html>\n", detail::kHtmlScript);
 }
 
 std::string to_html(const GradientReport& report, const HtmlOptions& options) {
-  std::string out = page_start(options, "");
-  const detail::Sheet s = detail::check_sheet(report);
-  out += "<section>\n" + html_table(s, "check-table", s.header.size()) + "</section>\n";
   std::size_t bad = 0;
   for (const CheckComponent& c : report.components) bad += c.ok ? 0 : 1;
-  out += bad == 0 ? fmt::format("<p>All {} components agree.</p>\n", report.components.size())
-                  : fmt::format("<p><strong>{} of {} components DISAGREE.</strong></p>\n", bad,
-                                report.components.size());
+  Table table = check_table(report);
+  table.notes.push_back(
+      bad == 0 ? fmt::format("All {} components agree.", report.components.size())
+               : fmt::format("{} of {} components DISAGREE.", bad, report.components.size()));
+  return to_html(std::span<const Table>(&table, 1), options);
+}
+
+std::string to_html(std::span<const Table> tables, const HtmlOptions& options) {
+  std::string out = page_start(options, "");
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    out += "<section>\n" +
+           html_table(tables[i], fmt::format("table-{}", i + 1), tables[i].header.size()) +
+           "</section>\n";
+  }
   return out + "<footer>Made by xigrad.</footer>\n</body>\n</html>\n";
 }
 

@@ -200,8 +200,21 @@ bool ascii(std::string_view s) {
   return true;
 }
 
-std::string latex(const detail::Sheet& s) {
-  std::string out = fmt::format("\\begin{{tabular}}{{{}}}\n\\hline\n", s.align);
+// Plain text as LaTeX paragraphs, one a line, each followed by a blank line.
+std::string paragraphs(std::string_view s) {
+  std::string out;
+  for (const std::string_view line : detail::lines_of(s)) {
+    out += text(line);
+    out += "\n\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string to_latex(const Table& s) {
+  std::string out = s.caption.empty() ? std::string() : paragraphs(s.caption);
+  out += fmt::format("\\begin{{tabular}}{{{}}}\n\\hline\n", s.align);
   for (std::size_t c = 0; c < s.header.size(); ++c) {
     const std::string& h = s.header[c];
     out +=
@@ -214,28 +227,31 @@ std::string latex(const detail::Sheet& s) {
       for (const std::string& part : row[c]) {
         if (part.empty()) continue;
         if (!cell.empty()) cell += "; ";
-        cell += s.kind[c] == 'm' ? fmt::format("${}$", math(part)) : text(part);
+        cell +=
+            c < s.kind.size() && s.kind[c] == 'm' ? fmt::format("${}$", math(part)) : text(part);
       }
       out += c > 0 ? (cell.empty() ? " &" : " & " + cell) : cell;
     }
     out += " \\\\\n";
   }
   out += "\\hline\n\\end{tabular}\n";
+  for (const std::string& note : s.notes) {
+    out += '\n';
+    out += paragraphs(note);
+  }
   return out;
 }
 
-}  // namespace
-
 std::string to_latex(const Explanation& e) {
-  return latex(detail::xi_sheet(e));
+  return to_latex(xi_table(e));
 }
 
 std::string steps_to_latex(const Explanation& e) {
-  return latex(detail::steps_sheet(e));
+  return to_latex(steps_table(e));
 }
 
 std::string to_latex(const GradientReport& report) {
-  return latex(detail::check_sheet(report));
+  return to_latex(check_table(report));
 }
 
 }  // namespace xi

@@ -21,7 +21,7 @@ std::string md_escape(std::string_view s) {
   return out;
 }
 
-std::string md_cell(const detail::Cell& cell) {
+std::string md_cell(const Table::Cell& cell) {
   std::string out;
   for (const std::string& part : cell) {
     if (!out.empty()) out += "; ";
@@ -30,8 +30,21 @@ std::string md_cell(const detail::Cell& cell) {
   return out;
 }
 
-std::string markdown(const detail::Sheet& s) {
-  std::string out = "|";
+}  // namespace
+
+// A paragraph of plain text, each of its lines a paragraph of its own.
+std::string md_paragraphs(std::string_view text) {
+  std::string out;
+  for (const std::string_view line : detail::lines_of(text)) {
+    if (!out.empty()) out += '\n';
+    out += md_escape(line);
+    out += '\n';
+  }
+  return out;
+}
+
+std::string to_markdown(const Table& s) {
+  std::string out = s.caption.empty() ? "|" : md_paragraphs(s.caption) + "\n|";
   for (const std::string& h : s.header) out += fmt::format(" {} |", md_escape(h));
   out += "\n|";
   for (const char a : s.align) out += a == 'r' ? " ---: |" : " --- |";
@@ -44,21 +57,23 @@ std::string markdown(const detail::Sheet& s) {
     }
     out += '\n';
   }
+  for (const std::string& note : s.notes) {
+    out += '\n';
+    out += md_paragraphs(note);
+  }
   return out;
 }
 
-}  // namespace
-
 std::string to_markdown(const Explanation& e) {
-  return markdown(detail::xi_sheet(e));
+  return to_markdown(xi_table(e));
 }
 
 std::string steps_to_markdown(const Explanation& e) {
-  return markdown(detail::steps_sheet(e));
+  return to_markdown(steps_table(e));
 }
 
 std::string to_markdown(const GradientReport& report) {
-  return markdown(detail::check_sheet(report));
+  return to_markdown(check_table(report));
 }
 
 }  // namespace xi

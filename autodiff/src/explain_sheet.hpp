@@ -1,44 +1,31 @@
 #pragma once
-// The tables the exports render (Markdown, LaTeX, HTML), built once from an Explanation or a
-// GradientReport: each cell is plain Unicode text (ξ4, ∂, ·) that a renderer escapes for its
-// format. Every cell of a node's row comes from one function below, so a new field of NodeRow
-// (vector values, partials and adjoints) is rendered by changing that function alone.
+// The cells of the ξ table and of the reverse sweep, as plain Unicode text (ξ4, ∂, ·): one
+// function per kind of cell, shared by the tables (xi_table, steps_table in export.hpp) and the
+// graph of the HTML export, so that every format shows a value the same way.
 
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <xigrad/autodiff/check.hpp>
 #include <xigrad/autodiff/explain.hpp>
 
 namespace xi::detail {
 
-/// One cell: one or more parts (a node's partials are one part each); renderers join them.
-using Cell = std::vector<std::string>;
-
-struct Sheet {
-  std::vector<std::string> header;
-  std::string align;  ///< 'l' or 'r' per column
-  std::string kind;   ///< 'm' (a formula or a number: math in LaTeX) or 't' (text) per column
-  std::vector<std::vector<Cell>> rows;
-  std::vector<std::string> keys;  ///< per row: the graph key of the node it describes (or "")
-};
-
 /// Width of `s` in columns, one per code point (combining marks none); defined in explain.cpp.
 std::size_t display_width(std::string_view s);
 
-/// A number as the tables print it: 6 significant digits, "nan" and "inf" spelled out, no "-0".
-std::string cell_number(double v);
-
-// The cells of the ξ table.
-std::string leaf_value_cell(const LeafRow& l);
-std::string leaf_adjoint_cell(const LeafRow& l);
 std::string node_name_cell(const NodeRow& n);   ///< "ξ4"
 std::string definition_cell(const NodeRow& n);  ///< "1 + ξ3" (the right-hand side)
-std::string value_cell(const NodeRow& n);       ///< "0.731059"; a tensor "[0.5, …] (2)"
-std::string adjoint_cell(const NodeRow& n);     ///< ∂L/∂ξ, as value_cell
-std::string partial_cell(const NodeRow& n, const PartialRow& p);  ///< "∂ξ5/∂ξ4 = -1/ξ4^2 = -0.53"
+/// "∂ξ5/∂ξ4 = -1/ξ4^2 = -0.53", "∂ξ1/∂W = X = [2, 1]"; the number alone when the formula is it.
+std::string partial_cell(const NodeRow& n, const PartialRow& p);
+/// A partial's numbers (a number, a short vector or matrix), or its formula when it keeps none.
+std::string partial_values(const PartialRow& p, std::size_t shown = 6);
+/// ∂L/∂(target) after a step: a number, or the vector of a step through a tensor node.
+std::string step_after_cell(const SweepStep& s);
+
+/// The lines of a caption or a note ("a\nb" → {"a", "b"}); each renderer sets them its own way.
+std::vector<std::string_view> lines_of(std::string_view text);
 
 /// "w[3]" → {"w", "[3]"}, "ξ2[0]" → {"ξ2", "[0]"}; a whole value's name → {name, ""}.
 std::pair<std::string, std::string> split_element(const std::string& printed_name);
@@ -47,12 +34,5 @@ std::pair<std::string, std::string> split_element(const std::string& printed_nam
 std::string node_key(const NodeRow& n);
 std::string leaf_key(const std::string& leaf_name);
 std::string key_of_name(const std::string& printed_name);
-
-/// The ξ table: ξ | definition | value | local partials | ∂L/∂ξ [| note].
-Sheet xi_sheet(const Explanation& e);
-/// The reverse sweep: step | chain rule | adjoint · partial | ∂L/∂target.
-Sheet steps_sheet(const Explanation& e);
-/// A gradient check: variable | [hand |] autodiff | finite difference | rel. error | verdict.
-Sheet check_sheet(const GradientReport& r);
 
 }  // namespace xi::detail

@@ -1,10 +1,6 @@
 // xigrad explain EXPR --at ...: the ξ table of the recorded computation (--steps: the reverse
 // sweep one chain-rule step at a time; --dot: Graphviz; --json; --format md|latex|html).
 
-#include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <map>
 #include <memory>
 #include <optional>
 
@@ -22,34 +18,12 @@
 namespace xi::cli {
 namespace {
 
-// A formula that is just a number ("-1", "1") is shown once, not as "-1 = -1".
-bool is_number(const std::string& s) {
-  double v = 0;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() && p == s.data() + s.size();
-}
+// The command line's text layout of the library's tables: columns left-aligned, no rule, a
+// node's partials one per line.
+const TextStyle kTextStyle{.rule = false, .right_align = false, .join = ""};
 
 std::string node_name(const NodeRow& n) {
   return fmt::format("ξ{}", n.id);
-}
-
-// A number as num() prints it; a vector or matrix whole when short (xi::values_text), -0 as 0.
-std::string text(const Shape& shape, const std::vector<double>& values) {
-  if (shape.is_scalar()) return values.empty() ? std::string() : num(values.front());
-  std::vector<double> tidied(values.size());
-  std::transform(values.begin(), values.end(), tidied.begin(), tidy);
-  return values_text(shape, tidied);
-}
-
-std::string partial_text(const NodeRow& n, const PartialRow& p) {
-  const std::string lhs = fmt::format("∂{}/∂{}", node_name(n), p.input);
-  // A Jacobian too large to keep has its formula only.
-  if (p.values.empty()) return fmt::format("{} = {}", lhs, p.formula);
-  const std::string v = text(p.shape, p.values);
-  if (p.formula.empty() || p.formula == v || (p.shape.is_scalar() && is_number(p.formula))) {
-    return fmt::format("{} = {}", lhs, v);
-  }
-  return fmt::format("{} = {} = {}", lhs, p.formula, v);
 }
 
 // "W = [0.5, -1]", then the constants and the data row when given.
@@ -66,21 +40,11 @@ std::string point_text(const Problem& problem, std::optional<std::size_t> row) {
 
 std::string table_text(const Explanation& e, const Problem& problem,
                        std::optional<std::size_t> row) {
-  TextTable t({"node", "definition", "value", "local partials", "∂L/∂node"});
-  for (const LeafRow& l : e.leaves) {
-    t.add({l.name, "leaf", text(l.shape, l.values), "", text(l.shape, l.adjoints)});
-  }
-  for (const NodeRow& n : e.nodes) {
-    std::vector<std::string> lines;
-    for (const PartialRow& p : n.partials) lines.push_back(partial_text(n, p));
-    if (!n.kink.empty()) lines.push_back("kink: " + n.kink);
-    t.add({node_name(n), n.definition, text(n.shape, n.values), lines.empty() ? "" : lines[0],
-           text(n.shape, n.adjoints)});
-    for (std::size_t i = 1; i < lines.size(); ++i) t.add({"", "", "", lines[i], ""});
-  }
+  const XiTableLayout layout{
+      .node_header = "node", .whole_definitions = true, .notes_as_partials = true};
   std::string out = fmt::format("ξ table of L = {}\nat {}\n\n", problem.program().source,
                                 point_text(problem, row));
-  out += t.str();
+  out += to_text(xi_table(e, layout), kTextStyle);
   if (!e.nodes.empty()) {
     out += fmt::format("\nL = {} = {}\n", node_name(e.nodes.back()), num(e.value));
   }
@@ -91,43 +55,16 @@ std::string steps_text(const Explanation& e) {
   if (e.steps.empty() && e.nodes.empty()) {
     return "L is a leaf itself: the reverse sweep has no chain-rule steps\n";
   }
-  std::map<std::string, int> total;
-  for (const SweepStep& s : e.steps) ++total[s.to];
-  std::map<std::string, int> seen;
-  TextTable t({"step", "chain rule", "adjoint · partial", "∂L/∂target"});
-  int k = 0;
-  for (const SweepStep& s : e.steps) {
-    const int nth = ++seen[s.to];
-    if (s.tensor) {
-      const PartialRow& p = s.partial_row;
-      std::string acc = fmt::format("{} → {}", text(s.to_shape, s.before_values),
-                                    text(s.to_shape, s.after_values));
-      if (total[s.to] > 1) acc += fmt::format("  (contribution {} of {})", nth, total[s.to]);
-      t.add({std::to_string(++k),
-             fmt::format("∂L/∂{} += ∂L/∂{} · ∂{}/∂{}", s.to, s.from, s.from, s.to),
-             fmt::format("{} {} {} = {}", text(s.from_shape, s.adjoints), p.product,
-                         p.values.empty() ? p.formula : text(p.shape, p.values),
-                         text(s.to_shape, s.contribution)),
-             acc});
-      continue;
-    }
-    std::string acc = fmt::format("{} → {}", num(s.before), num(s.after));
-    if (total[s.to] > 1) acc += fmt::format("  (contribution {} of {})", nth, total[s.to]);
-    t.add({std::to_string(++k),
-           fmt::format("∂L/∂{} += ∂L/∂{} · ∂{}/∂{}", s.to, s.from, s.from, s.to),
-           fmt::format("{} · {} = {}", num(s.adjoint), num(s.partial), num(s.adjoint * s.partial)),
-           acc});
-  }
   std::string out;
   if (!e.nodes.empty()) {
     out += fmt::format("reverse sweep from L = {}, seeded with ∂L/∂{} = 1\n\n",
                        node_name(e.nodes.back()), node_name(e.nodes.back()));
   }
-  out += t.str();
+  out += to_text(steps_table(e), kTextStyle);
   std::string grads;
   for (const LeafRow& l : e.leaves) {
-    grads +=
-        fmt::format("{}∂L/∂{} = {}", grads.empty() ? "" : ", ", l.name, text(l.shape, l.adjoints));
+    grads += fmt::format("{}∂L/∂{} = {}", grads.empty() ? "" : ", ", l.name,
+                         values_text(l.shape, l.adjoints));
   }
   if (!grads.empty()) out += fmt::format("\n{}\n", grads);
   return out;

@@ -107,9 +107,9 @@ TEST_F(ExportTest, SharedNodeContributionsAreCounted) {
   const xi::Var x = xi::variable(3.0, "x");
   const std::string md = xi::steps_to_markdown(xi::explain(x * x));
   EXPECT_THAT(
-      md, HasSubstr("| 1 | ∂L/∂x += ∂L/∂ξ1 · ∂ξ1/∂x | 1 · 3 = 3 | 0 → 3 (contribution 1 of 2) |"));
+      md, HasSubstr("| 1 | ∂L/∂x += ∂L/∂ξ1 · ∂ξ1/∂x | 1 · 3 = 3 | 0 → 3  (contribution 1 of 2) |"));
   EXPECT_THAT(
-      md, HasSubstr("| 2 | ∂L/∂x += ∂L/∂ξ1 · ∂ξ1/∂x | 1 · 3 = 3 | 3 → 6 (contribution 2 of 2) |"));
+      md, HasSubstr("| 2 | ∂L/∂x += ∂L/∂ξ1 · ∂ξ1/∂x | 1 · 3 = 3 | 3 → 6  (contribution 2 of 2) |"));
 }
 
 // |a| ends a Markdown cell and _ starts emphasis: both are escaped. In LaTeX, w_1 is a name (not
@@ -157,18 +157,41 @@ TEST_F(ExportTest, KinkNotes) {
   EXPECT_THAT(xi::to_latex(e), HasSubstr("{llrlrl}"));
 }
 
-// Tensor nodes show their first element and shape; a tensor leaf lists its elements, a long one
-// the first four and the last.
+// A tensor leaf is one row with all its values and its adjoint vector; tensor nodes show their
+// values, partials and adjoints whole (values_text: a long vector by its ends and its shape).
 TEST_F(ExportTest, TensorNodes) {
-  xi::Vector v(6);
-  v << 0.5, -1, 2, 3, 4, 5;
+  xi::Vector v(8);
+  v << 0.5, -1, 2, 3, 4, 5, 6, 7;
   const xi::Tensor W = xi::variable(v, "W");
-  const std::string md = xi::to_markdown(xi::explain(xi::sum(W * 2.0)));
-  EXPECT_THAT(md,
-              HasSubstr("| W[3] | leaf | 3 | | 2 |\n| … | | | | |\n| W[5] | leaf | 5 | | 2 |\n"));
-  EXPECT_THAT(md, HasSubstr("| ξ1 | "));
-  EXPECT_THAT(md, HasSubstr(" | [1, …] (6) | "));
-  EXPECT_THAT(md, HasSubstr("| ξ2 | sum(ξ1) | 27 | "));
+  EXPECT_EQ(xi::to_markdown(xi::explain(xi::sum(W * 2.0))),
+            "| ξ | definition | value | local partials | ∂L/∂ξ |\n"
+            "| --- | --- | ---: | --- | ---: |\n"
+            "| W | leaf | [0.5, -1, 2, …, 7] (8) | | [2, 2, 2, …, 2] (8) |\n"
+            "| ξ1 | 2·W | [1, -2, 4, …, 14] (8) | ∂ξ1/∂W = 2 | [1, 1, 1, …, 1] (8) |\n"
+            "| ξ2 | sum(ξ1) | 53 | ∂ξ2/∂ξ1 = 1 | 1 |\n");
+}
+
+// The lecture's vector table: the sweep reaches W through the vector–Jacobian product of ξ1 = W·X,
+// and every format shows W's adjoint as a vector.
+TEST_F(ExportTest, LectureVectorStepsReachW) {
+  const xi::Tensor W = xi::variable(xi::Vector{{0.5, -1.2}}, "W");
+  const xi::Vector x{{2.0, 1.0}};
+  const xi::Tensor X = xi::named_constant(x.data(), xi::Shape::vector(2), "X");
+  const xi::Var y = xi::named_constant(1.0, "y");
+  const xi::Explanation e = xi::explain(-(y * xi::log(1 / (1 + xi::exp(-xi::dot(W, X))))));
+  const std::string md = xi::steps_to_markdown(e);
+  EXPECT_THAT(md, testing::EndsWith("| ∂L/∂W += ∂L/∂ξ1 · ∂ξ1/∂W | -0.549834 · [2, 1] = [-1.09967, "
+                                    "-0.549834] | [0, 0] → [-1.09967, -0.549834] |\n"));
+  EXPECT_THAT(xi::to_markdown(e),
+              HasSubstr("| W | leaf | [0.5, -1.2] | | [-1.09967, -0.549834] |\n"
+                        "| ξ1 | W·X | -0.2 | ∂ξ1/∂W = X = [2, 1] | -0.549834 |\n"));
+  EXPECT_THAT(xi::steps_to_latex(e),
+              HasSubstr("$-0.549834 \\cdot [2, 1] = [-1.09967, -0.549834]$ & $[0, 0] \\to "
+                        "[-1.09967, -0.549834]$ \\\\\n"));
+  const std::string page = xi::to_html(e);
+  EXPECT_THAT(page, HasSubstr("data-to=\"W\" data-to-key=\"leaf-W\" "
+                              "data-after=\"[-1.09967, -0.549834]\" data-element=\"\""));
+  EXPECT_THAT(page, HasSubstr("data-adj-key=\"leaf-W\" data-final=\"[-1.09967, -0.549834]\""));
 }
 
 TEST(ExportCheck, ReportAsMarkdownAndLatex) {

@@ -273,7 +273,10 @@ TEST_F(ExplainTensorTest, LectureLossWithVectorW) {
   EXPECT_THAT(last.partial_row.values, ElementsAre(2.0, 1.0));
   EXPECT_THAT(last.contribution, Pointwise(DoubleNear(kTol), {-1.0, -0.5}));
   EXPECT_THAT(last.after_values, Pointwise(DoubleNear(kTol), {-1.0, -0.5}));
-  EXPECT_THAT(ex.steps_text(), HasSubstr("∂L/∂W += ∂L/∂ξ1 · ∂ξ1/∂W = -0.5 · [2, 1] = [-1, -0.5]"));
+  EXPECT_THAT(
+      ex.steps_text(),
+      HasSubstr("   7  ∂L/∂W += ∂L/∂ξ1 · ∂ξ1/∂W    -0.5 · [2, 1] = [-1, -0.5]  [0, 0] → [-1, "
+                "-0.5]\n"));
   EXPECT_THAT(ex.table(), HasSubstr("W   leaf"));
   const std::string dot = xi::to_dot(L, names);
   EXPECT_THAT(dot, HasSubstr("W = [0.5, -1]\\n∂L/∂W = [-1, -0.5]"));

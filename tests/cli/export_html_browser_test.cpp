@@ -31,7 +31,8 @@ console.error = (...a) => { window.__probeErrors.push(a.join(" ")); __consoleErr
 </script>
 )";
 
-// Steps: → → ← ← (back to the start), next next next prev (step 2), End, then Home.
+// Steps: → → ← ← (back to the start), next next next prev (step 2), End, Home, then End ← (the
+// last step undone) and → (redone).
 constexpr const char* kProbe = R"(<script>
 (() => {
   const keys = (sel, attr) => Array.from(document.querySelectorAll(sel)).map((e) => e.getAttribute(attr));
@@ -60,6 +61,8 @@ constexpr const char* kProbe = R"(<script>
   click("next"); click("next"); click("next"); click("prev"); record();
   key("End"); record();
   key("Home"); record();
+  key("End"); key("ArrowLeft"); record();
+  key("ArrowRight"); record();
   out.errors = window.__probeErrors;
   const pre = document.createElement("pre");
   pre.id = "probe-result";
@@ -91,10 +94,10 @@ std::string read(const std::filesystem::path& p) {
 
 class HtmlInBrowser : public xi::test::TempDirTest {
  protected:
-  // The lecture's page from the command line, with the probe added.
-  std::string page() {
-    const xi::test::Outcome r =
-        xi::test::run_xigrad("explain '-y*log(1/(1+exp(-w*x)))' --at w=0.5,x=2,y=1 --format html");
+  // The lecture's page from the command line (by default its scalar L^A).
+  std::string page(
+      const std::string& args = "'-y*log(1/(1+exp(-w*x)))' --at w=0.5,x=2,y=1 --format html") {
+    const xi::test::Outcome r = xi::test::run_xigrad("explain " + args);
     EXPECT_EQ(r.status, 0) << r.err;
     return r.out;
   }
@@ -147,7 +150,7 @@ TEST_F(HtmlInBrowser, LoadsWithoutErrorsAndStepsBothWays) {
   EXPECT_THAT(log_, ::testing::Not(HasSubstr("Uncaught")));
   EXPECT_EQ(out["nodes"], 11);  // w, x, y and ξ1 … ξ8
   const Json& s = out["states"];
-  ASSERT_EQ(s.size(), 8u);
+  ASSERT_EQ(s.size(), 10u);
 
   // Before the sweep: nothing lit, only the output's adjoint (the seed, 1) shown.
   EXPECT_EQ(s[0]["step"], "0");
@@ -189,6 +192,43 @@ TEST_F(HtmlInBrowser, LoadsWithoutErrorsAndStepsBothWays) {
   EXPECT_EQ(s[6]["adj"]["leaf-x"], "-0.134471");
   EXPECT_EQ(s[6]["adj"]["xi4"], "0.731059");
   EXPECT_EQ(s[7], s[0]);
+  // End then ←: the state of step 9 (x has no adjoint yet); → again: step 10's.
+  EXPECT_EQ(s[8]["step"], "9");
+  EXPECT_EQ(s[8]["adj"]["leaf-x"], "");
+  EXPECT_EQ(s[9], s[6]);
+}
+
+// The lecture's vector table: the sweep goes through ξ1 = W·(-X) to the vector leaf W, whose
+// adjoint appears as a vector in the graph and in the table at the last step, and is cleared
+// again when that step is undone.
+TEST_F(HtmlInBrowser, VectorLeafAdjointFlowsAndStepsBack) {
+  const Json out = probe(
+      page("'-y*log(1/(1+exp(-dot(W,X))))' --at W=[0.5,-1.2] --const X=[2,1],y=1 --format html"));
+  ASSERT_TRUE(out.is_object());
+  EXPECT_EQ(out["errors"], Json::array()) << out["errors"].dump();
+  EXPECT_EQ(out["nodes"], 9);  // W, the constants -X and y, ξ1 … ξ6
+  const Json& s = out["states"];
+  ASSERT_EQ(s.size(), 10u);
+  EXPECT_EQ(s[0]["adj"]["leaf-W"], "");
+  EXPECT_EQ(s[0]["table"]["W"], "");
+  EXPECT_EQ(s[0]["adj"]["xi6"], "1");
+  EXPECT_THAT(s[0]["status"].get<std::string>(), HasSubstr("step 0 of 6"));
+  // End: the last step, ξ1 → W, a vector–Jacobian product.
+  EXPECT_EQ(s[6]["step"], "6");
+  EXPECT_EQ(s[6]["from"], Json::array({"xi1"}));
+  EXPECT_EQ(s[6]["to"], Json::array({"leaf-W"}));
+  EXPECT_EQ(s[6]["rows"], Json::array({"W"}));
+  EXPECT_EQ(s[6]["adj"]["leaf-W"], "[-1.09967, -0.549834]");
+  EXPECT_EQ(s[6]["table"]["W"], "[-1.09967, -0.549834]");
+  EXPECT_EQ(s[6]["adj"]["xi1"], "0.549834");
+  EXPECT_THAT(s[6]["status"].get<std::string>(),
+              HasSubstr("0.549834 · [-2, -1] = [-1.09967, -0.549834]"));
+  // ←: W's adjoint is not reached yet; ξ1's stays. →: back to the end.
+  EXPECT_EQ(s[8]["step"], "5");
+  EXPECT_EQ(s[8]["adj"]["leaf-W"], "");
+  EXPECT_EQ(s[8]["table"]["W"], "");
+  EXPECT_EQ(s[8]["adj"]["xi1"], "0.549834");
+  EXPECT_EQ(s[9], s[6]);
 }
 
 // The probe notices a broken page: a script error is reported and stepping changes nothing.

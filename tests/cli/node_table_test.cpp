@@ -26,8 +26,8 @@ std::string error_of(const std::string& text) {
   return "no error";
 }
 
-TEST(NodeTable, RowsPartialsAndComments) {
-  const NodeTable t = parse_node_table(
+TEST(HandTable, RowsPartialsAndComments) {
+  const HandTable t = parse_node_table(
       "# the lecture's L^A\n"
       "\n"
       "xi1 = -dot(W, X)   | d/W = -X   # a comment\n"
@@ -50,8 +50,8 @@ TEST(NodeTable, RowsPartialsAndComments) {
   EXPECT_EQ(t.rows[1].partials[1].formula.program.source, "-xi1");
 }
 
-TEST(NodeTable, GreekXiAndPartialSignsAreRead) {
-  const NodeTable t = parse_node_table("ξ1 = exp(w)\nξ2 = ξ1·w | ∂/∂ξ1 = w | d/w = ξ1\n", "t");
+TEST(HandTable, GreekXiAndPartialSignsAreRead) {
+  const HandTable t = parse_node_table("ξ1 = exp(w)\nξ2 = ξ1·w | ∂/∂ξ1 = w | d/w = ξ1\n", "t");
   ASSERT_EQ(t.rows.size(), 2u);
   EXPECT_EQ(t.rows[0].name, "xi1");
   EXPECT_EQ(t.rows[1].name, "xi2");
@@ -60,7 +60,7 @@ TEST(NodeTable, GreekXiAndPartialSignsAreRead) {
   EXPECT_EQ(t.rows[1].partials[1].formula.program.source, "xi1");
 }
 
-TEST(NodeTable, ParseErrorPointsAtLineAndColumn) {
+TEST(HandTable, ParseErrorPointsAtLineAndColumn) {
   EXPECT_EQ(error_of("a = exp(w)\nb = a + (w | d/a = 1\n"),
             "t.txt:2:11: expected ')' to close the '(' at column 9, found the end of the "
             "expression\n"
@@ -68,11 +68,11 @@ TEST(NodeTable, ParseErrorPointsAtLineAndColumn) {
             "            ^\n");
 }
 
-TEST(NodeTable, ColumnsCountGreekLettersAsOne) {
+TEST(HandTable, ColumnsCountGreekLettersAsOne) {
   EXPECT_THAT(error_of("ξ1 = exp(w) + $\n"), HasSubstr("t.txt:1:15: "));
 }
 
-TEST(NodeTable, MalformedRowsAreRefused) {
+TEST(HandTable, MalformedRowsAreRefused) {
   EXPECT_THAT(error_of("a exp(w)\n"), HasSubstr("t.txt:1:1: expected NAME = DEFINITION"));
   EXPECT_THAT(error_of("a = w | e/w = 1\n"),
               HasSubstr("t.txt:1:9: expected a partial d/NAME = FORMULA after '|'"));
@@ -83,7 +83,7 @@ TEST(NodeTable, MalformedRowsAreRefused) {
   EXPECT_THAT(error_of("a = \n"), HasSubstr("t.txt:1:"));
 }
 
-TEST(NodeTable, PartialMustBeWithRespectToAnInput) {
+TEST(HandTable, PartialMustBeWithRespectToAnInput) {
   EXPECT_EQ(error_of("a = exp(w) | d/x = 1\n"),
             "t.txt:1:16: 'x' is not an input of row a (its definition uses w)\n"
             "  a = exp(w) | d/x = 1\n"
@@ -93,14 +93,14 @@ TEST(NodeTable, PartialMustBeWithRespectToAnInput) {
               HasSubstr("t.txt:1:21: d/w is given twice in row a"));
 }
 
-TEST(NodeTable, RepeatedNameIsRefused) {
+TEST(HandTable, RepeatedNameIsRefused) {
   EXPECT_EQ(error_of("a = exp(w)\n# again\n a = 2*w\n"),
             "t.txt:3:2: row a is defined twice: at line 1 and here\n"
             "   a = 2*w\n"
             "   ^\n");
 }
 
-TEST(NodeTable, EmptyTableIsRefused) {
+TEST(HandTable, EmptyTableIsRefused) {
   EXPECT_THAT(error_of("# nothing\n\n"), HasSubstr("t.txt: the table has no rows"));
 }
 
@@ -109,7 +109,7 @@ class NodeTableFile : public xi::test::TempDirTest {};
 TEST_F(NodeTableFile, ReadsARegularFileAndRefusesADirectory) {
   const auto path = dir_ / "table.txt";
   std::ofstream(path) << "a = exp(w) | d/w = exp(w)\n";
-  const NodeTable t = read_node_table(path.string());
+  const HandTable t = read_node_table(path.string());
   ASSERT_EQ(t.rows.size(), 1u);
   EXPECT_EQ(t.file, path.string());
   EXPECT_EQ(t.rows[0].partials[0].formula.program.source, "exp(w)");

@@ -26,11 +26,12 @@ namespace xi {
 /// other operand of a product (∂(W·X)/∂W = X, ∂(X@W)/∂W = X), a constant (sum: 1, mean: 1/n,
 /// reshape / slice / stack: 1 where it copies) or, for other ops, the Jacobian.
 struct PartialRow {
-  std::string input;           // printed name of the input: "ξ3", "w", or a constant
-  std::string formula;         // "-1/ξ4^2" (the op's formula with inputs substituted)
-  double value = 0;            // its number when it is one number (shape ()), else NaN
-  Shape shape;                 // shape of `values`
-  std::vector<double> values;  // its numbers, row-major (empty for a Jacobian of more than 65536 entries)
+  std::string input;    // printed name of the input: "ξ3", "w", or a constant
+  std::string formula;  // "-1/ξ4^2" (the op's formula with inputs substituted)
+  double value = 0;     // its number when it is one number (shape ()), else NaN
+  Shape shape;          // shape of `values`
+  // Its numbers, row-major (empty for a Jacobian of more than 65536 entries).
+  std::vector<double> values;
   /// How the reverse sweep uses it: "·" (∂L/∂ξ times this) or "⊙" (element by element, summed
   /// over broadcast axes).
   std::string product = "·";
@@ -85,9 +86,9 @@ struct Explanation {
   std::vector<SweepStep> steps;  // reverse sweep order
   double value = 0;
 
-  /// The ξ table as aligned text.
+  /// The ξ table as aligned text: to_text(xi_table(e)) (export.hpp, table.hpp).
   std::string table() const;
-  /// The reverse sweep one chain-rule step at a time.
+  /// The reverse sweep one chain-rule step a row, as aligned text: to_text(steps_table(e)).
   std::string steps_text() const;
 };
 

@@ -9,13 +9,42 @@
 //   fmt::print("{}", xi::to_markdown(e));        // | ξ | definition | value | ... |
 //   fmt::print("{}", xi::to_latex(e));           // \begin{tabular} ... $\xi_{5}$ & $1/\xi_{4}$ ...
 //   std::ofstream("sweep.html") << xi::to_html(e, {.title = "L = -y·log(1/(1+exp(-w·x)))"});
+//
+// Each table is built once as an xi::Table (xi_table, steps_table, check_table) and rendered by
+// to_text (table.hpp), to_markdown, to_latex or to_html; a table of your own renders the same.
 
+#include <span>
 #include <string>
 
 #include <xigrad/autodiff/check.hpp>
 #include <xigrad/autodiff/explain.hpp>
+#include <xigrad/autodiff/table.hpp>
 
 namespace xi {
+
+/// How the ξ table labels its rows: Explanation::table() and the exports use the defaults; the
+/// command line writes "node", whole definitions and a kink under the partials.
+struct XiTableLayout {
+  std::string node_header = "ξ";   ///< the first column's title ("∂L/∂" + it heads the last)
+  bool whole_definitions = false;  ///< "ξ4 = 1 + ξ3" rather than "1 + ξ3"
+  bool notes_as_partials =
+      false;  ///< a kink as a last part "kink: …" of the partials, not a column
+};
+
+/// The ξ table: leaves (a tensor leaf is one row, with all its values and its adjoint vector),
+/// then the nodes in recording order: definition, value, local partials (one part each: formula
+/// and numbers, vectors whole when short), adjoint ∂L/∂ξ [, note].
+Table xi_table(const Explanation& e, const XiTableLayout& layout = {});
+/// The reverse sweep, one chain-rule step a row: step | chain rule | adjoint · partial |
+/// ∂L/∂target; a step through a tensor node shows its vector–Jacobian product with vectors.
+Table steps_table(const Explanation& e);
+/// A gradient check: variable | [hand |] autodiff | finite difference | rel. error | verdict.
+Table check_table(const GradientReport& report);
+
+/// Any table as Markdown (GitHub): a cell's parts joined by "; ", markup characters escaped.
+std::string to_markdown(const Table& table);
+/// Any table as a LaTeX `tabular`: 'm' columns in math mode, 't' columns as escaped text.
+std::string to_latex(const Table& table);
 
 /// The ξ table (leaves first, then the nodes in recording order: definition, value, local
 /// partials as formula and number, adjoint ∂L/∂ξ) as a Markdown (GitHub) table. `|` and the
@@ -45,5 +74,8 @@ struct HtmlOptions {
 std::string to_html(const Explanation& e, const HtmlOptions& options = {});
 /// A gradient check report as a self-contained HTML page (the table of to_markdown).
 std::string to_html(const GradientReport& report, const HtmlOptions& options = {});
+/// Tables as one self-contained HTML page: each with its caption as a heading and its notes as
+/// paragraphs under it.
+std::string to_html(std::span<const Table> tables, const HtmlOptions& options = {});
 
 }  // namespace xi

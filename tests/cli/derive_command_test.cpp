@@ -16,8 +16,8 @@
 namespace xi::cli {
 namespace {
 
-using ::testing::HasSubstr;
 using test::Result;
+using ::testing::HasSubstr;
 
 Result xigrad(std::vector<std::string> args) {
   return test::run_app(std::move(args));
@@ -26,8 +26,7 @@ Result xigrad(std::vector<std::string> args) {
 const std::string kHeart = std::string(XIGRAD_SHARED_DATA_DIR) + "/Heart.csv";
 const char* kLA = "-y*log(1/(1+exp(-dot(W,X))))";
 const char* kLB = "-(1-y)*log(1-1/(1+exp(-dot(W,X))))";
-const char* kHeartLoss =
-    "sum(-y*log(1/(1+exp(-(X@W+b)))) - (1-y)*log(1-1/(1+exp(-(X@W+b)))))";
+const char* kHeartLoss = "sum(-y*log(1/(1+exp(-(X@W+b)))) - (1-y)*log(1-1/(1+exp(-(X@W+b)))))";
 
 TEST(DeriveCommand, LectureScalarLossIsTheLecturesFormula) {
   const Result r = xigrad({"derive", "-y*log(1/(1+exp(-w*x)))", "--wrt", "w"});
@@ -46,17 +45,16 @@ TEST(DeriveCommand, LectureVectorLossesAreShort) {
 }
 
 TEST(DeriveCommand, LatexOfTheLecturesLoss) {
-  const Result r =
-      xigrad({"derive", kLA, "--wrt", "W", "--at", "W=[0,0,0],X=[1,2,3]", "--latex"});
+  const Result r = xigrad({"derive", kLA, "--wrt", "W", "--at", "W=[0,0,0],X=[1,2,3]", "--latex"});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out,
-            "\\frac{\\partial f}{\\partial W} = -\\frac{y X e^{-W^T X}}{1 + e^{-W^T X}}\n");
+  EXPECT_EQ(r.out, "\\frac{\\partial f}{\\partial W} = -\\frac{y X e^{-W^T X}}{1 + e^{-W^T X}}\n");
   const Result b =
       xigrad({"derive", kLB, "--wrt", "W,y", "--at", "W=[0,0,0],X=[1,2,3]", "--latex"});
   ASSERT_EQ(b.status, 0) << b.err;
-  EXPECT_EQ(b.out,
-            "\\frac{\\partial f}{\\partial W} = \\frac{\\left(1 - y\\right) X}{1 + e^{-W^T X}}\n"
-            "\\frac{\\partial f}{\\partial y} = \\log\\left(1 - \\frac{1}{1 + e^{-W^T X}}\\right)\n");
+  EXPECT_EQ(
+      b.out,
+      "\\frac{\\partial f}{\\partial W} = \\frac{\\left(1 - y\\right) X}{1 + e^{-W^T X}}\n"
+      "\\frac{\\partial f}{\\partial y} = \\log\\left(1 - \\frac{1}{1 + e^{-W^T X}}\\right)\n");
 }
 
 TEST(DeriveCommand, JsonAndEveryVariableByDefault) {
@@ -70,8 +68,8 @@ TEST(DeriveCommand, JsonAndEveryVariableByDefault) {
 }
 
 TEST(DeriveCommand, HeartDataLossIsShortAndPastesBackIntoGrad) {
-  const std::vector<std::string> data{"--data", kHeart, "--positive", "y=AHD:Yes", "--matrix",
-                                      "X=Age,MaxHR,Chol"};
+  const std::vector<std::string> data{"--data",    kHeart,     "--positive",
+                                      "y=AHD:Yes", "--matrix", "X=Age,MaxHR,Chol"};
   std::vector<std::string> args{"derive", kHeartLoss, "--at", "W=[0,0,0],b=0", "--json"};
   args.insert(args.end(), data.begin(), data.end());
   const Result r = xigrad(args);
@@ -82,7 +80,7 @@ TEST(DeriveCommand, HeartDataLossIsShortAndPastesBackIntoGrad) {
   EXPECT_EQ(dW, "(1 - y - y*exp(-(X@W + b)))/(1 + exp(-(X@W + b)))@X");
   EXPECT_EQ(db, "sum((1 - y - y*exp(-(X@W + b)))/(1 + exp(-(X@W + b))))");
   // `grad` gives the same numbers at a point (the formulas evaluated by check --grad).
-  std::vector<std::string> check{"check",  kHeartLoss, "--at", "W=[0.01,-0.02,0.001],b=0.5",
+  std::vector<std::string> check{"check",  kHeartLoss, "--at",   "W=[0.01,-0.02,0.001],b=0.5",
                                  "--grad", "W=" + dW,  "--grad", "b=" + db};
   check.insert(check.end(), data.begin(), data.end());
   const Result c = xigrad(check);
@@ -112,8 +110,8 @@ TEST(DeriveCommand, VectorVariableWithAScalarDerivativeKeepsItsShape) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["derivatives"]["W"], "x*W^0");
   EXPECT_EQ(j["derivatives"]["x"], "sum(W)");
-  const Result z = xigrad({"derive", "x^2 + sum(V)", "--at", "W=[1,2]", "--at", "V=[1,2,3]",
-                           "--wrt", "x,V"});
+  const Result z =
+      xigrad({"derive", "x^2 + sum(V)", "--at", "W=[1,2]", "--at", "V=[1,2,3]", "--wrt", "x,V"});
   ASSERT_EQ(z.status, 0) << z.err;
   EXPECT_EQ(z.out, "∂/∂x = 2*x\n∂/∂V = V^0\n");
 }
@@ -133,9 +131,8 @@ TEST(DeriveCommand, WrtThatIsNotAVariableExits2) {
   const Result c = xigrad({"derive", "pi*x", "--wrt", "pi"});
   EXPECT_EQ(c.status, 2);
   EXPECT_THAT(c.err, HasSubstr("'pi' is a constant"));
-  const Result d = xigrad({"derive", kHeartLoss, "--wrt", "X", "--at", "W=[0,0,0],b=0",
-                           "--data", kHeart, "--positive", "y=AHD:Yes", "--matrix",
-                           "X=Age,MaxHR,Chol"});
+  const Result d = xigrad({"derive", kHeartLoss, "--wrt", "X", "--at", "W=[0,0,0],b=0", "--data",
+                           kHeart, "--positive", "y=AHD:Yes", "--matrix", "X=Age,MaxHR,Chol"});
   EXPECT_EQ(d.status, 2);
   EXPECT_THAT(d.err, HasSubstr("--wrt X: 'X' is data from"));
   const Result n = xigrad({"derive", "x", "--wrt", "2x"});

@@ -13,6 +13,7 @@
 #include "command.hpp"
 #include "expression_input.hpp"
 #include "format.hpp"
+#include "lecture_table.hpp"
 
 namespace xi::cli {
 namespace {
@@ -150,11 +151,16 @@ class ExplainCommand final : public Command {
     CLI::Option* dot = cmd->add_flag("--dot", dot_, "print the computation as a Graphviz graph");
     dot->excludes(steps);
     dot->excludes(cmd->get_option("--json"));
+    lecture_.add_to(*cmd);
     return cmd;
   }
 
   int run(const Io& io) override {
     const Problem problem(args_, io.err);
+    if (lecture_.requested()) {
+      io.out << lecture_table(problem, lecture_.wrt, lecture_.latex);
+      return kExitOk;
+    }
     const Recording r = problem.record();
     if (r.result().is_constant()) {
       throw InputError(fmt::format(
@@ -180,6 +186,7 @@ class ExplainCommand final : public Command {
   ExpressionArgs args_;
   bool steps_ = false;
   bool dot_ = false;
+  LectureArgs lecture_;
 };
 
 }  // namespace

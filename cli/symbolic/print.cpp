@@ -144,11 +144,7 @@ class LatexPrinter {
     return p.prec < need ? fmt::format("\\left({}\\right)", p.s) : p.s;
   }
 
-  static std::string name(const std::string& n) {
-    std::string s;
-    for (char c : n) s += c == '_' ? std::string("\\_") : std::string(1, c);
-    return n.size() > 1 ? fmt::format("\\mathit{{{}}}", s) : s;
-  }
+  static std::string name(const std::string& n) { return latex_name(n); }
 
   Printed call(const Node& x) const {
     const std::string_view f = x.function->name;
@@ -193,6 +189,16 @@ class LatexPrinter {
 };
 
 }  // namespace
+
+std::string latex_name(const std::string& n) {
+  constexpr std::string_view kXi = "ξ";
+  if (n.size() > kXi.size() && n.starts_with(kXi)) {
+    return fmt::format("\\xi_{{{}}}", n.substr(kXi.size()));
+  }
+  std::string s;
+  for (char c : n) s += c == '_' ? std::string("\\_") : std::string(1, c);
+  return n.size() > 1 ? fmt::format("\\mathit{{{}}}", s) : s;
+}
 
 std::string to_text(const Pool& pool, Id id) {
   check_size(pool, id);

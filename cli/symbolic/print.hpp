@@ -16,5 +16,7 @@ inline constexpr std::size_t kMaxPrintedNodes = 200'000;
 std::string to_text(const Pool& pool, Id id);
 /// "-\frac{y X e^{-W^T X}}{1 + e^{-W^T X}}"
 std::string to_latex(const Pool& pool, Id id);
+/// A variable's name in LaTeX: "ξ5" → "\xi_{5}", "beta_0" → "\mathit{beta\_0}", "W" → "W".
+std::string latex_name(const std::string& name);
 
 }  // namespace xi::cli::sym

@@ -11,6 +11,10 @@ namespace {
 // Nesting of the rules that call back into add/mul (common factors, distributing): beyond it a
 // sum or product is still canonical, only not rewritten further.
 constexpr int kMaxRewriteDepth = 6;
+// Rewrites (common factors, distributing, expanding) tried per simplified node made: beyond it
+// the result is canonical but not rewritten further, so the work stays polynomial (a product of
+// many sums would otherwise try every way of multiplying them out).
+constexpr int kRewriteBudget = 64;
 
 Shape broadcast(const Shape& x, const Shape& y) {
   if (x == y || y.is_scalar()) return x;
@@ -248,6 +252,7 @@ Id Pool::build_sum(Terms t, int depth) {
 
 // a·B + b·B = B·(a + b): the bases every term has, with exponents of one sign, taken out.
 Id Pool::factor_out(const Terms& t, int depth) {
+  if (!spend()) return sum_of(t);
   std::vector<Factors> parts(t.terms.size());
   for (std::size_t k = 0; k < t.terms.size(); ++k) {
     collect_factors(t.terms[k].first, 1, parts[k]);
@@ -285,12 +290,15 @@ Id Pool::add_at(Id a, Id b, double sign, int depth) {
 }
 
 Id Pool::add(Id a, Id b) {
+  budget_ = kRewriteBudget;
   return add_at(a, b, 1, 0);
 }
 Id Pool::sub(Id a, Id b) {
+  budget_ = kRewriteBudget;
   return add_at(a, b, -1, 0);
 }
 Id Pool::neg(Id a) {
+  budget_ = kRewriteBudget;
   return add_at(number(0), a, -1, 0);
 }
 
@@ -372,6 +380,7 @@ Id Pool::product_of(const Factors& f) {
 // (1 − 1/r)·r = r − 1: a sum whose terms divide by r, multiplied into a power of r the
 // product has, so that r cancels.
 bool Pool::distribute(Factors& f, int depth) {
+  if (!spend()) return false;
   for (std::size_t s = 0; s < f.bases.size(); ++s) {
     const auto [sum, e] = f.bases[s];
     const Kind k = nodes_[sum].kind;
@@ -417,7 +426,8 @@ std::size_t Pool::tree_size(Id id, std::size_t limit) const {
 // s·(a + b) as s·a + s·b, when that prints shorter (the factors then cancel in the terms).
 Id Pool::expand(const Factors& f, Id product, int depth) {
   constexpr std::size_t kLimit = 4096;
-  for (std::size_t k = 0; k < f.bases.size(); ++k) {
+  if (f.bases.size() > 8) return product;  // multiplying out a long product never shortens it
+  for (std::size_t k = 0; k < f.bases.size() && spend(); ++k) {
     const auto [sum, e] = f.bases[k];
     const Kind kind = nodes_[sum].kind;
     if ((kind != Kind::add && kind != Kind::sub) || e != 1) continue;
@@ -452,6 +462,12 @@ Id Pool::build_product(Factors f, int depth) {
   return keep_shape(result, f.shape, f.witness);
 }
 
+bool Pool::spend() {
+  if (budget_ <= 0) return false;
+  --budget_;
+  return true;
+}
+
 Id Pool::keep_shape(Id result, const Shape& shape, Id witness) {
   if (nodes_[result].shape == shape) return result;
   if (is_number(result, 0)) return raw(Kind::mul, result, witness);
@@ -469,13 +485,16 @@ Id Pool::mul_at(Id a, Id b, double e, int depth) {
 }
 
 Id Pool::mul(Id a, Id b) {
+  budget_ = kRewriteBudget;
   return mul_at(a, b, 1, 0);
 }
 Id Pool::div(Id a, Id b) {
+  budget_ = kRewriteBudget;
   return mul_at(a, b, -1, 0);
 }
 
 Id Pool::pow(Id a, Id b) {
+  budget_ = kRewriteBudget;
   const Node& y = nodes_[b];
   if (y.kind == Kind::number) {
     Factors f;

@@ -92,6 +92,7 @@ class Pool {
   bool distribute(Factors& f, int depth);
   Id expand(const Factors& f, Id product, int depth);
   std::size_t tree_size(Id id, std::size_t limit) const;
+  bool spend();
   Id factor_out(const Terms& t, int depth);
   Id add_at(Id a, Id b, double sign, int depth);
   Id mul_at(Id a, Id b, double e, int depth);
@@ -100,6 +101,7 @@ class Pool {
   std::vector<Shape> shapes_;
   std::vector<Node> nodes_;
   std::map<Key, Id> seen_;
+  int budget_ = 0;  // rewrites left for the simplified node being made
 };
 
 /// The nodes of a program, as written: element i is the node of instruction i.

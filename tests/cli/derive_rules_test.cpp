@@ -134,3 +134,17 @@ TEST(DeriveRules, SeedLossesScalarAndVector) {
 
 }  // namespace
 }  // namespace xi::cli
+
+namespace xi::cli {
+namespace {
+
+// A product of many sums: simplification is bounded (no trying every way of multiplying it out)
+// and the derivative is still exact.
+TEST(DeriveRules, LongProductsOfSums) {
+  std::string e = "(x + 1)";
+  for (int i = 2; i <= 40; ++i) e += "*(x*y + " + std::to_string(i) + ")";
+  agree_at_random_points({e}, 0.3, 1.7);
+}
+
+}  // namespace
+}  // namespace xi::cli

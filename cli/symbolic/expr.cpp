@@ -449,6 +449,31 @@ Id Pool::expand(const Factors& f, Id product, int depth) {
   return product;
 }
 
+// exp(a)^m·exp(b)^n = exp(m·a + n·b), when that prints shorter.
+void Pool::merge_exps(Factors& f, int depth) {
+  constexpr std::size_t kLimit = 4096;
+  const auto is_exp = [&](const std::pair<Id, double>& p) {
+    const Node& x = nodes_[p.first];
+    return x.kind == Kind::call && x.function->name == "exp" && integral(p.second);
+  };
+  if (std::count_if(f.bases.begin(), f.bases.end(), is_exp) < 2 || !spend()) return;
+  Terms argument;
+  Factors merged = f;
+  merged.bases.clear();
+  for (const auto& p : f.bases) {
+    if (is_exp(p)) {
+      collect_terms(nodes_[p.first].args[0], p.second, argument, depth + 1);
+    } else {
+      merged.bases.push_back(p);
+    }
+  }
+  const Id sum = build_sum(std::move(argument), depth + 1);
+  collect_factors(call(*find_function("exp"), sum), 1, merged);
+  std::erase_if(merged.bases, [](const auto& p) { return p.second == 0; });
+  const std::size_t before = tree_size(product_of(f), kLimit);
+  if (tree_size(product_of(merged), before) < before) f = std::move(merged);
+}
+
 Id Pool::build_product(Factors f, int depth) {
   for (int round = 0; round < 4 && depth < kMaxRewriteDepth; ++round) {
     std::erase_if(f.bases, [](const auto& p) { return p.second == 0; });
@@ -456,6 +481,7 @@ Id Pool::build_product(Factors f, int depth) {
   }
   std::erase_if(f.bases, [](const auto& p) { return p.second == 0; });
   if (f.coef == 0) return keep_shape(number(0), f.shape, f.witness);
+  if (depth < kMaxRewriteDepth) merge_exps(f, depth);
   Id result = product_of(f);
   if (depth < kMaxRewriteDepth) result = expand(f, result, depth);
   // Ones (x^0 of a vector) are redundant once another factor has the product's shape.

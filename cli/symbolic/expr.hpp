@@ -93,6 +93,7 @@ class Pool {
   Id expand(const Factors& f, Id product, int depth);
   std::size_t tree_size(Id id, std::size_t limit) const;
   bool spend();
+  void merge_exps(Factors& f, int depth);
   Id factor_out(const Terms& t, int depth);
   Id add_at(Id a, Id b, double sign, int depth);
   Id mul_at(Id a, Id b, double e, int depth);

@@ -46,6 +46,14 @@ TEST_F(Simplify, LikeTermsAndPowersOfTheSameBase) {
   EXPECT_EQ(text(pool.pow(pool.pow(x, n(2)), n(0.5))), "(x^2)^0.5");
 }
 
+TEST_F(Simplify, ExponentialsMergeWhenShorter) {
+  const Function& exp = *find_function("exp");
+  EXPECT_EQ(text(pool.mul(pool.call(exp, x), pool.call(exp, y))), "exp(x + y)");
+  EXPECT_EQ(text(pool.div(pool.call(exp, x), pool.call(exp, y))), "exp(x - y)");
+  EXPECT_EQ(text(pool.mul(pool.call(exp, pool.neg(x)), pool.call(exp, x))), "1");
+  EXPECT_EQ(text(pool.mul(y, pool.call(exp, x))), "y*exp(x)");
+}
+
 TEST_F(Simplify, CommonFactorsAndCancellingSums) {
   EXPECT_EQ(text(pool.add(pool.mul(x, y), pool.mul(x, pool.mul(y, y)))), "x*y*(1 + y)");
   // (1 - 1/y)*y = y - 1

@@ -387,10 +387,15 @@ class Lecture {
 }  // namespace
 
 void LectureArgs::add_to(CLI::App& cmd) {
-  cmd.add_option("--lecture", wrt,
-                 "print the table as the lecture writes it, by the variable NAME: definitions "
-                 "and local partials in the ξ and in the leaves, the chain and ∂L/∂NAME");
-  cmd.add_flag("--latex", latex, "with --lecture: print the table as a LaTeX tabular");
+  CLI::Option* lecture = cmd.add_option(
+      "--lecture", wrt,
+      "print the table as the lecture writes it, by the variable NAME: definitions and local "
+      "partials in the ξ and in the leaves, the chain and ∂L/∂NAME");
+  cmd.add_flag("--latex", latex, "with --lecture: print the table as a LaTeX tabular")
+      ->needs(lecture);
+  for (const char* other : {"--json", "--steps", "--dot"}) {
+    if (CLI::Option* o = cmd.get_option_no_throw(other)) lecture->excludes(o);
+  }
 }
 
 std::string lecture_table(const Problem& problem, const std::string& wrt, bool latex) {

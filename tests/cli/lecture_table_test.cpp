@@ -177,5 +177,14 @@ TEST(LectureTable, NotAVariableExits2) {
   EXPECT_THAT(r.err, HasSubstr("--lecture z: 'z' is not a variable of the expression"));
 }
 
+TEST(LectureTable, OptionsThatDoNotGoTogetherExit2) {
+  const Result j = xigrad({"explain", kLA, "--at", "w=0.5,x=2,y=1", "--lecture", "w", "--json"});
+  EXPECT_EQ(j.status, 2);
+  EXPECT_THAT(j.err, HasSubstr("--json excludes --lecture"));
+  const Result l = xigrad({"explain", kLA, "--at", "w=0.5,x=2,y=1", "--latex"});
+  EXPECT_EQ(l.status, 2);
+  EXPECT_THAT(l.err, HasSubstr("--latex requires --lecture"));
+}
+
 }  // namespace
 }  // namespace xi::cli

@@ -143,7 +143,11 @@ class Lecture {
         seen.push_back(j);
         const std::optional<std::uint32_t> v = variable_of(symbol[j]);
         if (!v) continue;
-        const Id d = sym::derivative(pool, row.def, *v);
+        const Instr& in = prog_.code[row.instr];
+        // The Jacobian of M@w by w is M itself; an element-wise partial drops its ones.
+        const bool matrix_times = in.code == Code::matmul && j == in.b && shapes[in.a].rank == 2 &&
+                                  shapes[in.b].rank == 1;
+        const Id d = matrix_times ? symbol[in.a] : local(sym::derivative(pool, row.def, *v));
         row.partials.push_back({pool.name(*v), d, substitute(d)});
       }
     }
@@ -268,17 +272,23 @@ class Lecture {
   }
 
   // A formula in the ξ written out in the leaves (and simplified).
-  Id substitute(Id id) {
+  Id substitute(Id id) { return transform(id, true, memo_); }
+
+  // A local partial as the lecture writes it: element-wise, so without the ones (x^0) that
+  // keep the shape of a vector's derivative.
+  Id local(Id id) { return transform(id, false, local_memo_); }
+
+  Id transform(Id id, bool leaves, std::map<Id, Id>& memo) {
     sym::Pool& pool = *pool_;
-    if (auto it = memo_.find(id); it != memo_.end()) return it->second;
+    if (auto it = memo.find(id); it != memo.end()) return it->second;
     const sym::Node x = pool[id];
-    const auto s = [&](std::size_t k) { return substitute(x.args[k]); };
+    const auto s = [&](std::size_t k) { return transform(x.args[k], leaves, memo); };
     Id out = id;
     switch (x.kind) {
       case Kind::number:
         break;
       case Kind::variable:
-        if (x.variable >= prog_.variables.size()) {
+        if (leaves && x.variable >= prog_.variables.size()) {
           out = raw_[xi_of_var_[x.variable - prog_.variables.size()]];
         }
         break;
@@ -298,7 +308,7 @@ class Lecture {
         out = pool.div(s(0), s(1));
         break;
       case Kind::pow:
-        out = pool.pow(s(0), s(1));
+        out = !leaves && pool.is_number(x.args[1], 0) ? pool.number(1) : pool.pow(s(0), s(1));
         break;
       case Kind::matmul:
         out = pool.raw(Kind::matmul, s(0), s(1));
@@ -316,7 +326,7 @@ class Lecture {
         out = pool.call(*x.function, s(0), x.args.size() > 1 ? s(1) : 0);
         break;
     }
-    memo_.emplace(id, out);
+    memo.emplace(id, out);
     return out;
   }
 
@@ -380,7 +390,7 @@ class Lecture {
   std::unique_ptr<sym::Pool> pool_;
   std::vector<Id> raw_, symbol_;
   std::vector<Row> rows_;
-  std::map<Id, Id> memo_;
+  std::map<Id, Id> memo_, local_memo_;
   Id derivative_ = 0;
 };
 

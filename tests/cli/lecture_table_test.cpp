@@ -113,6 +113,21 @@ TEST(LectureTable, VectorLectureLoss) {
   EXPECT_THAT(r.out, HasSubstr("-y*X*exp(-dot(W, X))/(1 + exp(-dot(W, X)))\n"));
 }
 
+TEST(LectureTable, HeartDataByTheVectorW) {
+  const Result r =
+      xigrad({"explain", "sum(-y*log(1/(1+exp(-(X@W+b)))))", "--data",
+              std::string(XIGRAD_SHARED_DATA_DIR) + "/Heart.csv", "--positive", "y=AHD:Yes",
+              "--matrix", "X=Age,MaxHR,Chol", "--at", "W=[0,0,0],b=0", "--lecture", "W"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  // The tensor nodes' local partials as the lecture writes them: X, 1, -1, element-wise.
+  EXPECT_THAT(r.out,
+              HasSubstr("\nξ1 = X@W                                              ∂ξ1/∂W = X "));
+  EXPECT_THAT(r.out,
+              HasSubstr("\nξ3 = -ξ2 = -(X@W + b)                                 ∂ξ3/∂ξ2 = -1 "));
+  EXPECT_THAT(r.out, HasSubstr("∂ξ6/∂ξ5 = -1/ξ5^2"));
+  EXPECT_THAT(r.out, HasSubstr("∂ξ2/∂ξ1 · ∂ξ1/∂W  (-y*exp(-(X@W + b))/(1 + exp(-(X@W + b))))@X\n"));
+}
+
 TEST(LectureTable, SeveralPathsAreSummed) {
   const Result r =
       xigrad({"explain", "x*x + sum(W[0]*x)", "--at", "W=[1,2],x=3", "--lecture", "x"});

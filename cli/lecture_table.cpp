@@ -115,24 +115,42 @@ class Lecture {
       names.push_back(fmt::format("ξ{}", numbers_[i]));
       pool_shapes.push_back(shapes[i]);
     }
+    // Each name again as a scalar: an element-wise node's local partial is taken with these,
+    // so that it is the element-wise formula (not summed over a broadcast operand).
+    twins_ = static_cast<std::uint32_t>(names.size());
+    for (std::uint32_t k = 0; k < twins_; ++k) {
+      names.push_back(names[k]);
+      pool_shapes.push_back(Shape::scalar());
+    }
     pool_ = std::make_unique<sym::Pool>(std::move(names), std::move(pool_shapes));
     sym::Pool& pool = *pool_;
     raw_ = sym::from_program(pool, prog_);
 
     // Each instruction as the lecture names it: a ξ, a leaf, a number, or what it aliases.
-    std::vector<Id> symbol(prog_.code.size());
+    std::vector<Id> symbol(prog_.code.size()), twin(prog_.code.size());
     std::uint32_t ordinal = nvars;
     for (std::uint32_t i = 0; i < prog_.code.size(); ++i) {
       const Instr& in = prog_.code[i];
       if (numbers_[i] != 0) {
-        symbol[i] = pool.variable(ordinal++);
-        rows_.push_back(Row{i, rebuild(in, symbol), raw_[i], {}});
-      } else if (in.code == Code::index) {  // an element of a vector: its slot, W[0] or ξ3[0]
+        symbol[i] = pool.variable(ordinal);
+        twin[i] = pool.variable(twins_ + ordinal++);
+        rows_.push_back(Row{i, rebuild(in, symbol), raw_[i], std::nullopt, {}});
+        if (elementwise(in)) rows_.back().local = rebuild(in, twin);
+        continue;
+      }
+      if (in.code == Code::index) {  // an element of a vector: its slot, W[0] or ξ3[0]
         symbol[i] = pool.raw_index(symbol[in.a], static_cast<std::size_t>(in.number));
       } else if (in.code == Code::call && nodes_for(in, shapes) == 0) {
         symbol[i] = symbol[in.a];  // the sum or mean of a scalar is the scalar
       } else {
         symbol[i] = raw_[i];
+      }
+      twin[i] = symbol[i];
+      if (in.code == Code::variable) {
+        twin[i] = pool.variable(twins_ + in.variable);
+      } else if (in.code != Code::number && in.code != Code::index && in.code != Code::literal &&
+                 !(in.code == Code::call && nodes_for(in, shapes) == 0)) {
+        twin[i] = rebuild(in, twin);
       }
     }
     symbol_ = symbol;
@@ -144,10 +162,14 @@ class Lecture {
         const std::optional<std::uint32_t> v = variable_of(symbol[j]);
         if (!v) continue;
         const Instr& in = prog_.code[row.instr];
-        // The Jacobian of M@w by w is M itself; an element-wise partial drops its ones.
+        // The Jacobian of M@w by w is M itself; an element-wise partial is taken over the
+        // scalar twins; what is left drops its ones.
         const bool matrix_times = in.code == Code::matmul && j == in.b && shapes[in.a].rank == 2 &&
                                   shapes[in.b].rank == 1;
-        const Id d = matrix_times ? symbol[in.a] : local(sym::derivative(pool, row.def, *v));
+        const std::optional<std::uint32_t> t = row.local ? variable_of(twin[j]) : std::nullopt;
+        const Id d = matrix_times ? symbol[in.a]
+                     : t          ? local(sym::derivative(pool, *row.local, *t))
+                                  : local(sym::derivative(pool, row.def, *v));
         row.partials.push_back({pool.name(*v), d, substitute(d)});
       }
     }
@@ -227,8 +249,9 @@ class Lecture {
   };
   struct Row {
     std::uint32_t instr = 0;
-    Id def = 0;     // in the ξ
-    Id leaves = 0;  // as written, in the leaves
+    Id def = 0;               // in the ξ
+    Id leaves = 0;            // as written, in the leaves
+    std::optional<Id> local;  // element-wise nodes: over the scalar twins
     std::vector<Partial> partials;
   };
 
@@ -287,11 +310,15 @@ class Lecture {
     switch (x.kind) {
       case Kind::number:
         break;
-      case Kind::variable:
-        if (leaves && x.variable >= prog_.variables.size()) {
-          out = raw_[xi_of_var_[x.variable - prog_.variables.size()]];
+      case Kind::variable: {
+        const std::uint32_t v = x.variable >= twins_ ? x.variable - twins_ : x.variable;
+        if (leaves && v >= prog_.variables.size()) {
+          out = raw_[xi_of_var_[v - prog_.variables.size()]];
+        } else if (leaves) {
+          out = pool.variable(v);
         }
         break;
+      }
       case Kind::neg:
         out = pool.neg(s(0));
         break;
@@ -382,8 +409,25 @@ class Lecture {
     }
   }
 
+  static bool elementwise(const Instr& in) {
+    switch (in.code) {
+      case Code::neg:
+      case Code::add:
+      case Code::sub:
+      case Code::mul:
+      case Code::div:
+      case Code::pow:
+        return true;
+      case Code::call:
+        return in.function->kind == FunctionKind::elementwise;
+      default:
+        return false;
+    }
+  }
+
   const Program& prog_;
   std::uint32_t wrt_ = 0;
+  std::uint32_t twins_ = 0;  // pool variable k + twins_ is variable k as a scalar
   std::vector<int> numbers_;
   std::vector<bool> depends_;
   std::vector<std::uint32_t> xi_of_var_;  // pool variable (past the program's) → instruction

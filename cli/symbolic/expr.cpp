@@ -500,7 +500,12 @@ Id Pool::keep_shape(Id result, const Shape& shape, Id witness) {
   const Node& w = nodes_[witness];
   const bool is_ones = w.kind == Kind::pow && is_number(w.args[1], 0);
   const Id unit = is_ones ? witness : ones(witness);
-  return is_number(result, 1) ? unit : raw(Kind::mul, result, unit);
+  if (is_number(result, 1)) return unit;
+  const Node& r = nodes_[result];
+  if (r.kind == Kind::number && r.number < 0) {  // -0.5*W^0, not (-0.5)*W^0
+    return raw(Kind::neg, raw(Kind::mul, number(-r.number), unit));
+  }
+  return raw(Kind::mul, result, unit);
 }
 
 Id Pool::mul_at(Id a, Id b, double e, int depth) {

@@ -128,6 +128,21 @@ TEST(LectureTable, HeartDataByTheVectorW) {
   EXPECT_THAT(r.out, HasSubstr("∂ξ2/∂ξ1 · ∂ξ1/∂W  (-y*exp(-(X@W + b))/(1 + exp(-(X@W + b))))@X\n"));
 }
 
+TEST(LectureTable, ElementWisePartialsOfABroadcastOperandAreNotSummed) {
+  const Result r =
+      xigrad({"explain", "mean(M - W)", "--at", "W=[3,4],M=[[1,2],[3,4]]", "--lecture", "W"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "ξ table of L = mean(M - W) by W, as the lecture writes it\n"
+            "\n"
+            "variable                     local partial     in the leaves\n"
+            "ξ1 = M - W                   ∂ξ1/∂W = -1       -1\n"
+            "ξ2 = mean(ξ1) = mean(M - W)  ∂ξ2/∂ξ1 = 0.25    0.25\n"
+            "∂L/∂W                        ∂ξ2/∂ξ1 · ∂ξ1/∂W  -0.5*W^0\n"
+            "\n"
+            "L = ξ2\n");
+}
+
 TEST(LectureTable, SeveralPathsAreSummed) {
   const Result r =
       xigrad({"explain", "x*x + sum(W[0]*x)", "--at", "W=[1,2],x=3", "--lecture", "x"});

@@ -505,6 +505,7 @@ Id Pool::keep_shape(Id result, const Shape& shape, Id witness) {
   if (r.kind == Kind::number && r.number < 0) {  // -0.5*W^0, not (-0.5)*W^0
     return raw(Kind::neg, raw(Kind::mul, number(-r.number), unit));
   }
+  if (r.kind == Kind::neg) return raw(Kind::neg, raw(Kind::mul, r.args[0], unit));
   return raw(Kind::mul, result, unit);
 }
 

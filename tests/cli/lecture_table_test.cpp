@@ -1,6 +1,8 @@
 // explain --lecture NAME: the lecture's layout of the ξ table (seed 001, lines 150-160), its
 // numbering (the one explain prints), LaTeX, and its errors.
 
+#include <algorithm>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -199,6 +201,24 @@ TEST(LectureTable, NumberingAgreesWithExplain) {
       EXPECT_EQ(inputs, expected) << "ξ" << numbers[i];
     }
   }
+}
+
+TEST(LectureTable, NumberingAgreesWithExplainOverData) {
+  ExpressionArgs args;
+  args.expression = "sum(-y*log(1/(1+exp(-(X@W+b)))) - (1-y)*log(1-1/(1+exp(-(X@W+b)))))";
+  args.at = {"W=[0,0,0],b=0"};
+  args.data.file = std::string(XIGRAD_SHARED_DATA_DIR) + "/Heart.csv";
+  args.data.positive = {"y=AHD:Yes"};
+  args.data.matrix = {"X=Age,MaxHR,Chol"};
+  const Result r =
+      xigrad({"explain", args.expression, "--at", args.at[0], "--data", args.data.file,
+              "--positive", args.data.positive[0], "--matrix", args.data.matrix[0], "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ostringstream err;
+  const Problem problem(args, err);
+  const std::vector<int> numbers = xi_numbers(problem);
+  EXPECT_EQ(*std::max_element(numbers.begin(), numbers.end()),
+            static_cast<int>(nlohmann::json::parse(r.out)["nodes"].size()));
 }
 
 TEST(LectureTable, NotAVariableExits2) {

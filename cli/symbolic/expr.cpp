@@ -165,7 +165,7 @@ Id Pool::ones(Id like) {
 // ------------------------------------------------------------------------------------ sums
 
 void Pool::collect_terms(Id n, double c, Terms& t, int depth) {
-  const Node& x = nodes_[n];
+  const Node x = nodes_[n];  // a copy: the recursion below adds nodes
   if (t.terms.empty() && t.constant == 0 && t.shape.is_scalar()) t.witness = n;
   if (t.shape.size() < x.shape.size()) {
     t.shape = x.shape;
@@ -263,8 +263,9 @@ Id Pool::factor_out(const Terms& t, int depth) {
     if (!integral(e) || e == 0) continue;
     double shared = e;
     for (std::size_t k = 1; k < parts.size() && shared != 0; ++k) {
+      const Id b = base;  // a structured binding is not captured by lambdas before clang 16
       const auto it = std::find_if(parts[k].bases.begin(), parts[k].bases.end(),
-                                   [&](const auto& p) { return p.first == base; });
+                                   [b](const auto& p) { return p.first == b; });
       if (it == parts[k].bases.end() || !integral(it->second) || it->second * e <= 0) {
         shared = 0;
       } else {
@@ -392,8 +393,9 @@ bool Pool::distribute(Factors& f, int depth) {
       collect_factors(term, 1, tf);
       for (const auto& [r, re] : tf.bases) {
         if (re >= 0 || !integral(re)) continue;
+        const Id rb = r;  // a structured binding is not captured by lambdas before clang 16
         const auto it = std::find_if(f.bases.begin(), f.bases.end(),
-                                     [&](const auto& p) { return p.first == r; });
+                                     [rb](const auto& p) { return p.first == rb; });
         if (it == f.bases.end() || it->second * e < 1) continue;
         Terms spread;
         for (const auto& [t2, c2] : terms.terms) {
@@ -501,7 +503,7 @@ Id Pool::keep_shape(Id result, const Shape& shape, Id witness) {
   const bool is_ones = w.kind == Kind::pow && is_number(w.args[1], 0);
   const Id unit = is_ones ? witness : ones(witness);
   if (is_number(result, 1)) return unit;
-  const Node& r = nodes_[result];
+  const Node r = nodes_[result];                 // a copy: raw() below adds nodes
   if (r.kind == Kind::number && r.number < 0) {  // -0.5*W^0, not (-0.5)*W^0
     return raw(Kind::neg, raw(Kind::mul, number(-r.number), unit));
   }
@@ -540,7 +542,7 @@ Id Pool::pow(Id a, Id b) {
 }
 
 Id Pool::call(const Function& f, Id a, Id b) {
-  const Node& x = nodes_[a];
+  const Node x = nodes_[a];  // a copy: number() below adds nodes
   if (f.kind == FunctionKind::reduction && x.shape.is_scalar()) return a;
   if (f.kind == FunctionKind::elementwise && x.kind == Kind::number &&
       (f.arity == 1 || nodes_[b].kind == Kind::number)) {

@@ -100,6 +100,16 @@ TEST(DeriveFuzz, RandomTokenSequencesDeriveAndRoundTrip) {
   EXPECT_GT(tally.rejected, 1000);
 }
 
+// Inputs the libFuzzer target found (a node referenced after the pool grew under it).
+TEST(DeriveFuzz, FoundInputs) {
+  Tally tally;
+  exercise("max(s/y*J^n^s-q*s,y)*asbs", tally);
+  EXPECT_EQ(tally.derived, 6);  // s, y, J, n, q, asbs
+  test::expect_formulas_agree(
+      "max(s/y*t^n^s - q*s, y)*a",
+      {{"s", 0.7}, {"y", 0.4}, {"t", 1.3}, {"n", 0.6}, {"q", 0.2}, {"a", 1.1}});
+}
+
 TEST(DeriveFuzz, GrammarShapedExpressionsAgreeWithTheEngine) {
   std::mt19937_64 rng(99);
   const std::vector<std::string> unary = {"exp",  "log1p",   "sqrt",     "sin",  "cos",

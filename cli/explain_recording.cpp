@@ -92,23 +92,19 @@ std::vector<Value> at_row(const Problem& problem, std::vector<Value> bound, std:
 
 }  // namespace
 
-ExplainRecording record_for_explain(const Problem& problem, std::optional<std::size_t> row) {
-  ExplainRecording out;
-  Recording& r = out.recording;
-  for (const Binding& b : problem.bindings()) {
-    r.leaves.emplace_back(b.shape.is_scalar() ? Value(variable(b.scalar(), b.name))
-                                              : Value(variable(b.values.data(), b.shape, b.name)));
-  }
-  std::vector<Value> bound = problem.bound_values(r.leaves);
-  if (row) bound = at_row(problem, std::move(bound), *row, out.storage);
-
+ExplainFolding explain_folding(const Problem& problem) {
   const Program& p = problem.program();
   const std::size_t n = p.code.size();
-  // Which instructions are constant, and which of those use a named constant (a --const name
-  // or a data column): only those are named; numbers fold into their nodes as always.
-  std::vector<char> constant(n, 1), named(n, 0);
+  ExplainFolding f;
+  std::vector<char>& constant = f.constant;
+  std::vector<char>& named = f.named;
+  std::vector<char>& feeds = f.feeds;
+  std::vector<char>& absorbed = f.absorbed;
+  constant.assign(n, 1);
+  named.assign(n, 0);
+  feeds.assign(n, 0);
+  absorbed.assign(n, 0);
   std::vector<std::size_t> uses(n, 0);
-  std::vector<char> feeds(n, 0);  // read by an instruction that is recorded
   for (std::uint32_t i = 0; i < n; ++i) {
     const Instr& in = p.code[i];
     if (in.code == Code::variable) {
@@ -126,6 +122,32 @@ ExplainRecording record_for_explain(const Problem& problem, std::optional<std::s
       for (std::uint32_t a : operands(p, in)) feeds[a] = 1;
     }
   }
+  // -(C·x) with C named and the product used only by the negation: (-C)·x, one node.
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const Instr& in = p.code[i];
+    if (in.code != Code::neg || constant[i] || uses[in.a] != 1 || !product(p.code[in.a])) continue;
+    const Instr& m = p.code[in.a];
+    if (named[m.a] != named[m.b] && constant[m.a] != constant[m.b]) absorbed[in.a] = 1;
+  }
+  return f;
+}
+
+ExplainRecording record_for_explain(const Problem& problem, std::optional<std::size_t> row) {
+  ExplainRecording out;
+  Recording& r = out.recording;
+  for (const Binding& b : problem.bindings()) {
+    r.leaves.emplace_back(b.shape.is_scalar() ? Value(variable(b.scalar(), b.name))
+                                              : Value(variable(b.values.data(), b.shape, b.name)));
+  }
+  std::vector<Value> bound = problem.bound_values(r.leaves);
+  if (row) bound = at_row(problem, std::move(bound), *row, out.storage);
+
+  const Program& p = problem.program();
+  const std::size_t n = p.code.size();
+  const ExplainFolding folding = explain_folding(problem);
+  const std::vector<char>& named = folding.named;
+  const std::vector<char>& feeds = folding.feeds;
+  const std::vector<char>& absorbed = folding.absorbed;
   // The values of the constant instructions (the variables bound as constants: nothing records).
   std::vector<Value> constant_values;
   {
@@ -161,14 +183,6 @@ ExplainRecording record_for_explain(const Problem& problem, std::optional<std::s
     NoGrad no_grad;
     return v.is_scalar() ? Value(Var(-v.scalar().value())) : Value(-v.tensor());
   };
-  // -(C·x) with C named and the product used only by the negation: (-C)·x, one node.
-  std::vector<char> absorbed(n, 0);
-  for (std::uint32_t i = 0; i < n; ++i) {
-    const Instr& in = p.code[i];
-    if (in.code != Code::neg || constant[i] || uses[in.a] != 1 || !product(p.code[in.a])) continue;
-    const Instr& m = p.code[in.a];
-    if (named[m.a] != named[m.b] && constant[m.a] != constant[m.b]) absorbed[in.a] = 1;
-  }
   for (std::uint32_t i = 0; i < n; ++i) {
     const Instr& in = p.code[i];
     if (named[i]) {

@@ -23,6 +23,15 @@ struct ExplainRecording {
   std::deque<std::vector<double>> storage;  // values of the constants made here (stable addresses)
 };
 
+/// How explain records the program of `problem`, per instruction: `constant` (uses no --at
+/// variable), `named` (constant and uses a --const name or a data column: one named constant),
+/// `feeds` (read by an instruction that is recorded), `absorbed` (a product whose negation is
+/// folded into it: the product and the negation are one node, the product's).
+struct ExplainFolding {
+  std::vector<char> constant, named, feeds, absorbed;
+};
+ExplainFolding explain_folding(const Problem& problem);
+
 /// Records `problem` on the current tape for explain. With `row`, each data column is bound to
 /// its value in that data row (0-based; a --matrix to that row's vector): one example of a loss
 /// written over the data. Throws InputError for a row without --data or out of range.

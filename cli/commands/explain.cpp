@@ -13,6 +13,7 @@
 #include "explain_recording.hpp"
 #include "expression_input.hpp"
 #include "format.hpp"
+#include "lecture_table.hpp"
 #include "output_format.hpp"
 
 namespace xi::cli {
@@ -157,6 +158,7 @@ class ExplainCommand final : public Command {
                                "explain one row of the data: each --data column bound to its value "
                                "in row K (from 0)")
                    ->type_name("K");
+    lecture_.add_to(*cmd);
     return cmd;
   }
 
@@ -164,6 +166,15 @@ class ExplainCommand final : public Command {
     const Problem problem(args_, io.err);
     const std::optional<std::size_t> row =
         row_opt_->count() > 0 ? std::optional<std::size_t>(row_) : std::nullopt;
+    if (lecture_.requested()) {
+      if (row)
+        throw InputError("--lecture shows the formulas of the whole expression: leave out --row");
+      if (!format_.empty() && format_ != "text") {
+        throw InputError("--lecture prints text, or LaTeX with --latex: leave out --format");
+      }
+      io.out << lecture_table(problem, lecture_.wrt, lecture_.latex);
+      return kExitOk;
+    }
     {
       // The expression as every subcommand records it, on a tape of its own: the checks say
       // where in the expression a value stops being finite.
@@ -216,6 +227,7 @@ class ExplainCommand final : public Command {
   std::string format_;
   std::size_t row_ = 0;
   CLI::Option* row_opt_ = nullptr;
+  LectureArgs lecture_;
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <numbers>
+#include <vector>
 
 namespace xi::cli {
 namespace {
@@ -29,7 +30,21 @@ namespace {
                                                 [](const Tensor& a) -> Var { return xi::fn(a); } \
   }
 
-const std::array<Function, 19> kFunctions = {{
+// sign(a): -1, 0 or 1, a constant (its derivative is 0, taken as 0 at 0 too). `derive` writes
+// the subgradients of abs, relu, min and max with it.
+double sign_of(double a) {
+  return a > 0 ? 1.0 : (a < 0 ? -1.0 : a);  // 0 stays 0, NaN stays NaN
+}
+Var sign_var(const Var& a) {
+  return Var(sign_of(a.value()));
+}
+Tensor sign_tensor(const Tensor& a) {
+  std::vector<double> s(a.data(), a.data() + a.shape().size());
+  for (double& v : s) v = sign_of(v);
+  return constant(s.data(), a.shape());
+}
+
+const std::array<Function, 20> kFunctions = {{
     XIGRAD_UNARY(exp, ""),
     XIGRAD_UNARY(log, "natural logarithm"),
     XIGRAD_UNARY(log1p, "log(1 + a), accurate near 0"),
@@ -43,6 +58,8 @@ const std::array<Function, 19> kFunctions = {{
     XIGRAD_UNARY(sigmoid, "1/(1 + exp(-a)), stable"),
     XIGRAD_UNARY(softplus, "log(1 + exp(a)), stable"),
     XIGRAD_UNARY(relu, "max(a, 0); subgradient 0 at 0"),
+    Function{"sign", 1, sign_var, nullptr, "-1, 0 or 1; a constant (derivative 0)",
+             FunctionKind::elementwise, sign_tensor},
     XIGRAD_BINARY(pow, "pow(a, b) = a^b"),
     XIGRAD_BINARY(min, "at a tie each side gets 1/2"),
     XIGRAD_BINARY(max, "at a tie each side gets 1/2"),
@@ -85,7 +102,8 @@ const Constant* find_constant(std::string_view name) {
 }
 
 std::string_view function_names() {
-  return "exp, log, log1p, expm1, sqrt, abs, sin, cos, tan, tanh, sigmoid, softplus, relu, pow, "
+  return "exp, log, log1p, expm1, sqrt, abs, sin, cos, tan, tanh, sigmoid, softplus, relu, sign, "
+         "pow, "
          "min, max, sum, mean, dot";
 }
 

@@ -1,6 +1,8 @@
 // libFuzzer target: any byte string either parses (and then either fails the shape check with an
 // ExprError whose column lies inside the input, or evaluates and differentiates on the tape
 // without an exception) or is rejected with an ExprError whose column lies inside the input.
+// Every accepted program is also derived by each variable (cli/symbolic): derivation and printing
+// never crash, and the printed derivative parses back (derive → print → parse).
 // Names starting with an upper-case letter are vectors of 3 elements and M is a (3, 3) matrix, so
 // literals, broadcasting, @, indexing and the reductions are fuzzed too.
 
@@ -18,6 +20,8 @@
 #include "expr/expr_error.hpp"
 #include "expr/parser.hpp"
 #include "expr/shapes.hpp"
+#include "symbolic/derive.hpp"
+#include "symbolic/print.hpp"
 
 namespace {
 
@@ -64,5 +68,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const xi::cli::Value result = xi::cli::evaluate(program, vars);
   const xi::Var L = result.is_scalar() ? result.scalar() : xi::sum(result.tensor());
   if (!L.is_constant()) xi::backward(L);
+
+  std::vector<std::string> names;
+  for (const xi::cli::VariableRef& v : program.variables) names.push_back(v.name);
+  xi::cli::sym::Pool pool(names, shapes);
+  const xi::cli::sym::Id root = xi::cli::sym::from_program(pool, program).back();
+  for (std::uint32_t v = 0; v < names.size(); ++v) {
+    const xi::cli::sym::Id d = xi::cli::sym::derivative(pool, root, v);
+    std::string text;
+    try {
+      text = xi::cli::sym::to_text(pool, d);
+      xi::cli::sym::to_latex(pool, d);
+    } catch (const xi::InputError&) {
+      continue;  // too long to print: a clean refusal
+    }
+    try {
+      xi::cli::parse(text);
+    } catch (const xi::cli::ExprError&) {
+      std::abort();  // a printed derivative that does not parse back
+    }
+  }
   return 0;
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Short libFuzzer runs (clang, ASan + UBSan) of every fuzz target: the expression parser, the CSV
+# Short libFuzzer runs (clang, ASan + UBSan) of every fuzz target: the expression parser (and
+# derive), the ξ tables of check --nodes, the CSV
 # reader with column typing, and the checkpoint reader. Each run starts from the seed corpus
 # beside its harness (when there is one) and a scratch corpus in the build folder.
 set -euo pipefail

@@ -211,8 +211,7 @@ class ExplainCommand final : public Command {
         break;
       case OutputFormat::html:  // the page shows the table and the steps both
         io.out << to_html(e, {fmt::format("ξ table of L = {}", problem.program().source),
-                              row ? fmt::format("at {}, data row {}", problem.point_text(), *row)
-                                  : fmt::format("at {}", problem.point_text())});
+                              fmt::format("at {}", point_text(problem, row))});
         break;
       default:
         io.out << (steps_ ? steps_text(e) : table_text(e, problem, row));

@@ -69,6 +69,15 @@ TEST(ExportFormat, ExplainHtmlIsOnePage) {
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("://")));
 }
 
+// The page's subtitle says what the text table's header says: the constants given too.
+TEST(ExportFormat, ExplainHtmlNamesTheConstants) {
+  const Result r = xigrad({"explain", "-y*log(1/(1+exp(-dot(W,X))))", "--at", "W=[0.5,-1.2]",
+                           "--const", "X=[2,1],y=1", "--format", "html"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("<p class=\"sub mono\">at W = [0.5, -1.2]; constants X = [2, 1], "
+                               "y = 1</p>"));
+}
+
 TEST(ExportFormat, CheckMarkdownLatexAndHtml) {
   const std::vector<std::string> check = {"check",  "w^2*x",   "--at",   "w=3,x=2",
                                           "--grad", "w=2*w*x", "--grad", "x=w^2"};
